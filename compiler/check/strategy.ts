@@ -1,0 +1,566 @@
+// Strategies: elaborates a `strategy` declaration into IR entry functions and
+// a Plan — data source and dataset spec, input bindings, training stages,
+// metrics and backtest.
+//
+// Entry functions: `model` (data → prediction) and one objective per training
+// stage (data → model → loss → scalar). Data members (`market.x`), graphs and
+// `label`/`mask`/`pred` become the entry functions' inputs, recorded in the
+// plan's input bindings.
+
+import type { Clause, Decl, Expr, RecordEntry, Stage, TrainBody, TrainClause } from '../../grammar/ast.js';
+import type { Span } from '../diagnostics/diagnostic.js';
+import type { TensorType, Type } from '../ir/types.js';
+import type { DatasetSpec, FeatureExpr, FeatureSet, Processor } from '../plan/data.js';
+import type { EntryPlan, GraphPlan, InputBinding, InputSource, Plan, StagePlan } from '../plan/plan.js';
+import { lookup, type ModuleInfo } from '../resolve.js';
+import { finish, input, newBuilder, type FnBuilder } from './builder.js';
+import { report, type Ctx, type Hooks, type Scope } from './context.js';
+import { callValue, evalExpr, moduleScope } from './expr.js';
+import { compileFeatures, lookahead, toFeatureExpr } from './features.js';
+import {
+  bool,
+  callee,
+  number,
+  readBacktest,
+  readBatch,
+  readClip,
+  readEarlyStop,
+  readLrSchedule,
+  readMetric,
+  readOptimizer,
+  readProcessor,
+  readSource,
+  takeArgs,
+  text,
+} from './settings.js';
+import { describe, POISON, tensorText, type Value } from './values.js';
+
+type DataDecl = Extract<Decl, { kind: 'DataDecl' }>;
+type StrategyDecl = Extract<Decl, { kind: 'StrategyDecl' }>;
+type GraphDecl = Extract<Decl, { kind: 'GraphDecl' }>;
+
+const STOCK: { name: string; size: string } = { name: 'N', size: 'N' };
+
+export interface DataInfo {
+  name: string;
+  spec: DatasetSpec;
+  source: Plan['source'];
+  members: Map<string, { type: TensorType; source: InputSource }>;
+  labelHorizon: number;
+}
+
+// ── data ─────────────────────────────────────────────────────────────────────
+
+const DATA_CLAUSES = ['universe', 'features', 'label', 'field', 'process', 'segments'];
+
+function featureType(fs: FeatureSet): TensorType {
+  const F = { name: 'F', size: fs.columns.length };
+  if (fs.kind === 'flat') return { kind: 'tensor', dtype: 'f32', axes: [STOCK, F] };
+  return { kind: 'tensor', dtype: 'f32', axes: [STOCK, { name: fs.axis ?? 'T', size: fs.size }, F] };
+}
+
+function settingsScope(ctx: Ctx, m: ModuleInfo): Scope {
+  const hooks: Hooks = {
+    name: (name, span) => (lookup(ctx.r, m, name) ? undefined : { k: 'builtin', name, span }),
+  };
+  return moduleScope(ctx, m, newBuilder('settings'), hooks);
+}
+
+const dataCache = new WeakMap<object, DataInfo | null>();
+
+export function compileData(ctx: Ctx, m: ModuleInfo, d: DataDecl): DataInfo | undefined {
+  const have = dataCache.get(d);
+  if (have !== undefined) return have ?? undefined;
+  dataCache.set(d, null);
+  const ss = settingsScope(ctx, m);
+  const source = readSource(ctx, evalExpr(ctx, ss, d.source), d.source.span);
+  const spec: DatasetSpec = { features: {}, label: { kind: 'const', value: NaN }, fields: {}, process: { features: [], label: [] }, segments: {} };
+  const members = new Map<string, { type: TensorType; source: InputSource }>();
+  members.set('mask', { type: { kind: 'tensor', dtype: 'bool', axes: [STOCK] }, source: { kind: 'mask' } });
+  let ok = source !== undefined;
+  let hasLabel = false;
+  let labelHorizon = 0;
+  const seen = new Set<string>();
+  // segments first: processors refer to them
+  for (const c of d.clauses) {
+    if (c.head.name !== 'segments') continue;
+    if (c.body.kind !== 'EntriesBody') {
+      report(ctx, 'typeMismatch', { expected: 'segments train: a..b, valid: c..d, test: e..f', found: 'another form' }, { span: c.span });
+      ok = false;
+      continue;
+    }
+    for (const en of c.body.entries) {
+      const v = evalExpr(ctx, ss, en.value);
+      if (v.k === 'range' && v.from.k === 'date' && v.to.k === 'date') {
+        if (v.from.v > v.to.v) report(ctx, 'badAttribute', { name: 'date range', value: `${v.from.v}..${v.to.v}` }, { span: en.value.span, hints: ['the start must not be after the end'] });
+        spec.segments[en.key.name] = { start: v.from.v, end: v.to.v };
+      } else if (v.k !== 'poison') {
+        report(ctx, 'typeMismatch', { expected: 'a date range such as 2008-01-01..2014-12-31', found: describe(v) }, { span: en.value.span });
+        ok = false;
+      }
+    }
+  }
+  for (const c of d.clauses) {
+    const head = c.head.name;
+    if (!DATA_CLAUSES.includes(head)) {
+      report(ctx, 'unknownClause', { head, block: 'data', known: DATA_CLAUSES.join(', ') }, { span: c.head.span });
+      ok = false;
+      continue;
+    }
+    if (head !== 'field' && head !== 'features' && seen.has(head)) {
+      report(ctx, 'duplicateClause', { head, block: 'data' }, { span: c.head.span });
+      continue;
+    }
+    seen.add(head);
+    switch (head) {
+      case 'universe': {
+        if (c.body.kind !== 'ValueBody') break;
+        const v = c.body.value;
+        if (v.kind === 'Name') spec.universe = v.name;
+        else if (v.kind === 'String') spec.universe = v.value;
+        else report(ctx, 'typeMismatch', { expected: 'a universe name such as csi300', found: 'an expression' }, { span: v.span });
+        break;
+      }
+      case 'features': {
+        if (c.body.kind !== 'ValueBody' || c.body.value.kind !== 'Name') {
+          report(ctx, 'typeMismatch', { expected: 'features <feature set> [as <name>]', found: 'another form' }, { span: c.span });
+          ok = false;
+          break;
+        }
+        const found = lookup(ctx.r, m, c.body.value.name);
+        if (!found || found.kind !== 'decl' || found.decl.kind !== 'FeaturesDecl') {
+          if (!found) report(ctx, 'unknownName', { name: c.body.value.name }, { span: c.body.value.span });
+          else report(ctx, 'wrongKind', { name: c.body.value.name, expected: 'a feature set', found: found.kind === 'decl' ? found.decl.kind : 'a module' }, { span: c.body.value.span });
+          ok = false;
+          break;
+        }
+        const fs = compileFeatures(ctx, found.module, found.decl);
+        if (!fs) {
+          ok = false;
+          break;
+        }
+        const as = c.body.alias?.name ?? 'x';
+        if (spec.features[as]) report(ctx, 'duplicateClause', { head: `features as ${as}`, block: 'data' }, { span: c.span });
+        spec.features[as] = fs;
+        members.set(as, { type: featureType(fs), source: { kind: 'features', set: as } });
+        break;
+      }
+      case 'label': {
+        if (c.body.kind !== 'ValueBody') break;
+        const x = toFeatureExpr({ ctx, module: m, vars: new Map(), allowFuture: true }, c.body.value);
+        if (!x) {
+          ok = false;
+          break;
+        }
+        spec.label = x;
+        hasLabel = true;
+        labelHorizon = lookahead(x);
+        members.set('label', { type: { kind: 'tensor', dtype: 'f32', axes: [STOCK] }, source: { kind: 'label' } });
+        break;
+      }
+      case 'field': {
+        if (c.body.kind !== 'DefBody') {
+          report(ctx, 'typeMismatch', { expected: 'field name = expression', found: 'another form' }, { span: c.span });
+          ok = false;
+          break;
+        }
+        const x = toFeatureExpr({ ctx, module: m, vars: new Map(), allowFuture: false }, c.body.value);
+        if (!x) {
+          ok = false;
+          break;
+        }
+        spec.fields[c.body.name.name] = x;
+        members.set(c.body.name.name, { type: { kind: 'tensor', dtype: 'f32', axes: [STOCK] }, source: { kind: 'field', name: c.body.name.name } });
+        break;
+      }
+      case 'process': {
+        if (c.body.kind !== 'EntriesBody') {
+          report(ctx, 'typeMismatch', { expected: 'process features: [...], label: [...]', found: 'another form' }, { span: c.span });
+          break;
+        }
+        for (const en of c.body.entries) {
+          const which = en.key.name;
+          if (which !== 'features' && which !== 'label') {
+            report(ctx, 'unknownSetting', { key: which, block: 'process', known: 'features, label' }, { span: en.key.span });
+            continue;
+          }
+          const v = evalExpr(ctx, ss, en.value);
+          if (v.k !== 'list') {
+            if (v.k !== 'poison') report(ctx, 'typeMismatch', { expected: 'a list of processors', found: describe(v) }, { span: en.value.span });
+            continue;
+          }
+          const items = en.value.kind === 'List' ? en.value.items : [];
+          const list: Processor[] = [];
+          v.items.forEach((it, i) => {
+            const p = readProcessor(ctx, it, items[i]?.span ?? en.value.span, spec.segments, which === 'label');
+            if (p) list.push(p);
+          });
+          spec.process[which] = list;
+        }
+        break;
+      }
+    }
+  }
+  if (!hasLabel) {
+    report(ctx, 'missingClause', { head: 'label', block: 'data' }, { span: d.name.span });
+    ok = false;
+  }
+  if (Object.keys(spec.features).length === 0) {
+    report(ctx, 'missingClause', { head: 'features', block: 'data' }, { span: d.name.span });
+    ok = false;
+  }
+  for (const need of ['train', 'test']) {
+    if (!spec.segments[need]) {
+      report(ctx, 'missingClause', { head: `segments ${need}`, block: 'data' }, { span: d.name.span });
+      ok = false;
+    }
+  }
+  const info: DataInfo = { name: d.name.name, spec, source: source!, members, labelHorizon };
+  dataCache.set(d, ok ? info : null);
+  return ok ? info : undefined;
+}
+
+// ── graphs ───────────────────────────────────────────────────────────────────
+
+export function compileGraph(ctx: Ctx, m: ModuleInfo, d: GraphDecl): GraphPlan | undefined {
+  const v = evalExpr(ctx, settingsScope(ctx, m), d.value);
+  const c = callee(v);
+  if (!c?.call || (c.name !== 'bipartite' && c.name !== 'edges')) {
+    if (v.k !== 'poison') report(ctx, 'typeMismatch', { expected: 'bipartite(sql"...", left: N, right: M) or edges(sql"...")', found: describe(v) }, { span: d.value.span });
+    return undefined;
+  }
+  const args = takeArgs(ctx, c.call, c.name === 'bipartite' ? ['sql', 'left', 'right', 'weighted'] : ['sql', 'left', 'right', 'weighted']);
+  if (!args) return undefined;
+  const q = args.get('sql');
+  if (!q || q.value.k !== 'tagged' || q.value.tag !== 'sql') {
+    report(ctx, 'typeMismatch', { expected: 'a sql"..." query', found: q ? describe(q.value) : 'nothing' }, { span: q?.span ?? d.value.span });
+    return undefined;
+  }
+  const axisName = (a: { value: Value } | undefined, fallback: string) => (a?.value.k === 'axis' ? a.value.name : a?.value.k === 'builtin' ? a.value.name : fallback);
+  const left = axisName(args.get('left'), 'N');
+  const right = axisName(args.get('right'), c.name === 'bipartite' ? 'M' : 'J');
+  return { name: d.name.name, kind: c.name, sql: q.value.text, axes: [left, right], weighted: bool(ctx, args.get('weighted'), 'weighted', false) };
+}
+
+// ── strategies ──────────────────────────────────────────────────────────────
+
+const STRATEGY_CLAUSES = ['data', 'model', 'loss', 'train', 'evaluate', 'backtest', 'seed'];
+
+interface EntryState {
+  fn: FnBuilder;
+  bindings: Map<string, InputBinding>;
+}
+
+function bindInput(st: EntryState, name: string, type: Type, source: InputSource): Value {
+  if (!st.bindings.has(name)) st.bindings.set(name, { name, type, source });
+  return { k: 'tensor', id: input(st.fn, name, type), type: type as TensorType, fn: st.fn };
+}
+
+function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, st: EntryState, extra: Map<string, Value>): Hooks {
+  const member = (d: Extract<Value, { k: 'decl' }>, name: string, span: Span): Value | undefined => {
+    if (d.decl.kind === 'DataDecl') {
+      if (d.decl.name.name !== data.name) return report(ctx, 'wrongKind', { name: d.decl.name.name, expected: `this strategy's data (${data.name})`, found: 'another data source' }, { span });
+      const mem = data.members.get(name);
+      if (!mem) return report(ctx, 'noSuchField', { field: name, type: `data ${data.name} (has ${[...data.members.keys()].join(', ')})` }, { span });
+      return bindInput(st, `${data.name}.${name}`, mem.type, mem.source);
+    }
+    if (d.decl.kind === 'GraphDecl') {
+      const g = graphs.get(d.decl.name.name) ?? compileGraph(ctx, d.module, d.decl);
+      if (!g) return POISON;
+      graphs.set(g.name, g);
+      if (name === 'matrix') return bindInput(st, g.name, graphType(g), { kind: 'graph', graph: g.name, part: 'matrix' });
+      if (name === 'live') return bindInput(st, `${g.name}.live`, { kind: 'tensor', dtype: 'bool', axes: [{ name: g.axes[1], size: g.axes[1] }] }, { kind: 'graph', graph: g.name, part: 'live' });
+      return report(ctx, 'noSuchField', { field: name, type: `graph ${g.name} (has matrix, live)` }, { span });
+    }
+    return undefined;
+  };
+  return {
+    name: (name) => {
+      const v = extra.get(name);
+      if (v) return v;
+      if (name === 'label' || name === 'mask') {
+        const mem = data.members.get(name)!;
+        return bindInput(st, `${data.name}.${name}`, mem.type, mem.source);
+      }
+      return undefined;
+    },
+    member: (d, name, span) => member(d, name, span),
+    coerce: (d, span) => (d.decl.kind === 'GraphDecl' ? member(d, 'matrix', span) : undefined),
+  };
+}
+
+function graphType(g: GraphPlan): TensorType {
+  return { kind: 'tensor', dtype: 'f32', axes: [{ name: g.axes[0], size: g.axes[0] === 'N' ? 'N' : g.axes[0] }, { name: g.axes[1], size: g.axes[1] }] };
+}
+
+function entryScope(ctx: Ctx, m: ModuleInfo, st: EntryState, hooks: Hooks): Scope {
+  const sc = moduleScope(ctx, m, st.fn, hooks);
+  sc.paths = { letName: '', counters: new Map(), topOfLet: true };
+  return sc;
+}
+
+function checkPrediction(ctx: Ctx, v: Value, span: Span): { value: Extract<Value, { k: 'tensor' }>; field?: string } | undefined {
+  let t: Value = v;
+  let field: string | undefined;
+  if (v.k === 'record') {
+    const f = v.fields.find(([n]) => n === 'pred') ?? v.fields[0];
+    if (!f) return undefined;
+    [field, t] = f;
+  }
+  if (t.k === 'poison') return undefined;
+  if (t.k !== 'tensor' || t.type.axes.length !== 1 || t.type.axes[0]!.name !== 'N') {
+    report(ctx, 'typeMismatch', { expected: 'a prediction Float[N] (one score per stock)', found: t.k === 'tensor' ? tensorText(t.type) : describe(t) }, { span, hints: v.k === 'model' ? ['the model still lacks an input: apply it, e.g. GRU(H: 64)(x: market.x)'] : [] });
+    return undefined;
+  }
+  return field === undefined ? { value: t } : { value: t, field };
+}
+
+function clauseOf(s: StrategyDecl, head: string): (Clause | TrainClause) | undefined {
+  return s.clauses.find((c) => c.head.name === head);
+}
+
+function isTrainClause(c: Clause | TrainClause): c is TrainClause {
+  return (c as TrainClause).kind === 'TrainClause';
+}
+
+function valueExpr(c: Clause | TrainClause | undefined): Expr | undefined {
+  return c && !isTrainClause(c) && c.body.kind === 'ValueBody' ? c.body.value : undefined;
+}
+
+/** Stage settings: the train block's top-level entries as defaults, each stage's entries on top. */
+function stagesOf(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): { name: string; entries: RecordEntry[]; span: Span }[] {
+  const c = clauseOf(s, 'train');
+  let body: TrainBody | undefined;
+  if (c && isTrainClause(c)) body = c.body;
+  else if (c) {
+    const e = valueExpr(c);
+    const found = e?.kind === 'Name' ? lookup(ctx.r, m, e.name) : undefined;
+    if (found?.kind === 'decl' && found.decl.kind === 'TrainDecl') body = found.decl.body;
+    else report(ctx, 'typeMismatch', { expected: 'a train block { ... } or the name of a train declaration', found: 'another form' }, { span: c.span });
+  }
+  if (!body) return [{ name: 'main', entries: [], span: s.name.span }];
+  const defaults = body.items.filter((i): i is RecordEntry => !('kind' in i && (i as Stage).kind === 'Stage'));
+  const stages = body.items.filter((i): i is Stage => 'kind' in i && (i as Stage).kind === 'Stage');
+  if (stages.length === 0) return [{ name: 'main', entries: defaults, span: body.span }];
+  return stages.map((st) => ({ name: st.name.name, entries: [...defaults, ...st.settings.entries], span: st.span }));
+}
+
+const TRAIN_KEYS = ['optimizer', 'epochs', 'early_stop', 'clip', 'batch', 'lr_schedule', 'accumulate', 'average_last', 'freeze', 'init', 'each_epoch', 'loss', 'max_steps_per_epoch', 'reset_optimizer'];
+
+function readStage(ctx: Ctx, m: ModuleInfo, name: string, entries: RecordEntry[], objective: EntryPlan, index: number): StagePlan {
+  const ss = settingsScope(ctx, m);
+  const plan: StagePlan = {
+    name,
+    objective,
+    optimizer: { kind: 'adam', lr: 1e-3, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 },
+    resetOptimizer: true,
+    epochs: 20,
+    batch: { kind: 'days', shuffle: true },
+    lrSchedule: { kind: 'constant' },
+    accumulate: 1,
+    averageLast: 0,
+    freeze: [],
+    eachEpoch: [],
+  };
+  const last = new Map<string, RecordEntry>();
+  for (const en of entries) last.set(en.key.name, en);
+  for (const [key, en] of last) {
+    if (key === 'loss') continue;
+    if (!TRAIN_KEYS.includes(key)) {
+      report(ctx, 'unknownSetting', { key, block: 'train', known: TRAIN_KEYS.join(', ') }, { span: en.key.span });
+      continue;
+    }
+    const a = { value: evalExpr(ctx, ss, en.value), span: en.value.span };
+    if (a.value.k === 'poison') continue;
+    switch (key) {
+      case 'optimizer': {
+        const o = readOptimizer(ctx, a);
+        if (o) plan.optimizer = o;
+        break;
+      }
+      case 'epochs':
+        plan.epochs = number(ctx, a, 'epochs', plan.epochs, { min: 0, int: true });
+        break;
+      case 'early_stop': {
+        const e = readEarlyStop(ctx, a);
+        if (e) plan.earlyStop = e;
+        break;
+      }
+      case 'clip': {
+        const c = readClip(ctx, a);
+        if (c) plan.clip = c;
+        break;
+      }
+      case 'batch': {
+        const b = readBatch(ctx, a);
+        if (b) plan.batch = b;
+        break;
+      }
+      case 'lr_schedule': {
+        const l = readLrSchedule(ctx, a);
+        if (l) plan.lrSchedule = l;
+        break;
+      }
+      case 'accumulate':
+        plan.accumulate = number(ctx, a, key, 1, { min: 1, int: true });
+        break;
+      case 'average_last':
+        plan.averageLast = number(ctx, a, key, 0, { min: 0, int: true });
+        break;
+      case 'max_steps_per_epoch':
+        plan.maxStepsPerEpoch = number(ctx, a, key, 0, { min: 1, int: true });
+        break;
+      case 'reset_optimizer':
+        plan.resetOptimizer = bool(ctx, a, key, true);
+        break;
+      case 'freeze': {
+        const items = a.value.k === 'list' ? a.value.items : [a.value];
+        plan.freeze = items.map((x) => (x.k === 'str' ? x.v : '')).filter((x) => x);
+        if (plan.freeze.length !== items.length) report(ctx, 'typeMismatch', { expected: 'parameter path prefixes as strings', found: describe(a.value) }, { span: a.span });
+        break;
+      }
+      case 'init': {
+        const c = callee(a.value);
+        const args = c?.name === 'from' && c.call ? takeArgs(ctx, c.call, ['checkpoint', 'prefix']) : undefined;
+        if (!args) {
+          report(ctx, 'typeMismatch', { expected: 'from("run/checkpoint", prefix: "rnn")', found: describe(a.value) }, { span: a.span });
+          break;
+        }
+        plan.init = { checkpoint: text(ctx, args.get('checkpoint'), 'checkpoint', ''), prefix: text(ctx, args.get('prefix'), 'prefix', '') };
+        break;
+      }
+      case 'each_epoch': {
+        const items = a.value.k === 'list' ? a.value.items : [a.value];
+        for (const it of items) {
+          const c = callee(it);
+          const arg = c?.call?.args[0]?.value;
+          if (c?.name === 'refresh' && arg?.k === 'decl' && arg.decl.kind === 'MemoryDecl') plan.eachEpoch.push({ kind: 'refresh', memory: arg.decl.name.name });
+          else report(ctx, 'typeMismatch', { expected: 'refresh(<memory>)', found: describe(it) }, { span: a.span });
+        }
+        break;
+      }
+    }
+  }
+  if (index > 0 && !last.has('reset_optimizer')) plan.resetOptimizer = true;
+  return plan;
+}
+
+export interface StrategyResult {
+  plan: Plan;
+  entries: string[];
+}
+
+export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): StrategyResult | undefined {
+  const before = ctx.diags.filter((d) => d.severity === 'error').length;
+  const seen = new Set<string>();
+  for (const c of s.clauses) {
+    const head = c.head.name;
+    if (!STRATEGY_CLAUSES.includes(head)) report(ctx, 'unknownClause', { head, block: 'strategy', known: STRATEGY_CLAUSES.join(', ') }, { span: c.head.span });
+    else if (seen.has(head)) report(ctx, 'duplicateClause', { head, block: 'strategy' }, { span: c.head.span });
+    seen.add(head);
+  }
+  for (const need of ['data', 'model']) if (!seen.has(need)) report(ctx, 'missingClause', { head: need, block: 'strategy' }, { span: s.name.span });
+  const dataExpr = valueExpr(clauseOf(s, 'data'));
+  if (!dataExpr || !seen.has('model')) return undefined;
+  const found = dataExpr.kind === 'Name' ? lookup(ctx.r, m, dataExpr.name) : undefined;
+  if (!found || found.kind !== 'decl' || found.decl.kind !== 'DataDecl') {
+    report(ctx, found ? 'wrongKind' : 'unknownName', found ? { name: dataExpr.kind === 'Name' ? dataExpr.name : '?', expected: 'a data source', found: 'another declaration' } : { name: dataExpr.kind === 'Name' ? dataExpr.name : '?' } as never, { span: dataExpr.span });
+    return undefined;
+  }
+  const data = compileData(ctx, found.module, found.decl);
+  if (!data) return undefined;
+  const graphs = new Map<string, GraphPlan>();
+  const modelExpr = valueExpr(clauseOf(s, 'model'))!;
+  const prefix = s.name.name;
+
+  // predict entry
+  const predSt: EntryState = { fn: newBuilder(`${prefix}.model`), bindings: new Map() };
+  const predScope = entryScope(ctx, m, predSt, entryHooks(ctx, data, graphs, predSt, new Map()));
+  const predValue = evalExpr(ctx, predScope, modelExpr);
+  const pred = checkPrediction(ctx, predValue, modelExpr.span);
+  if (!pred) return undefined;
+  ctx.functions.set(predSt.fn.name, finish(predSt.fn, pred.value.id));
+  const predict: EntryPlan = { fn: predSt.fn.name, inputs: [...predSt.bindings.values()] };
+
+  // one objective per stage
+  const stageSpecs = stagesOf(ctx, m, s);
+  const stages: StagePlan[] = [];
+  const entries = [predSt.fn.name];
+  const lossClause = valueExpr(clauseOf(s, 'loss'));
+  stageSpecs.forEach((spec, i) => {
+    const st: EntryState = { fn: newBuilder(stageSpecs.length === 1 ? `${prefix}.objective` : `${prefix}.objective_${spec.name}`), bindings: new Map() };
+    const extra = new Map<string, Value>();
+    const hooks = entryHooks(ctx, data, graphs, st, extra);
+    const sc = entryScope(ctx, m, st, hooks);
+    const out = evalExpr(ctx, sc, modelExpr);
+    if (out.k === 'poison') return;
+    extra.set('pred', out);
+    sc.paths = { letName: 'loss', counters: new Map(), topOfLet: false };
+    const stageLoss = [...spec.entries].reverse().find((en) => en.key.name === 'loss')?.value;
+    const lossExpr = stageLoss ?? lossClause;
+    let loss: Value;
+    if (!lossExpr) {
+      const mse = evalExpr(ctx, sc, { kind: 'Name', name: 'mse', span: s.name.span });
+      loss = callValue(ctx, sc, mse, [
+        { span: s.name.span, value: out.k === 'record' ? (out.fields.find(([n]) => n === 'pred')?.[1] ?? POISON) : out },
+        { span: s.name.span, value: hooks.name!('label', s.name.span, sc)! },
+      ], s.name.span);
+    } else {
+      loss = evalExpr(ctx, sc, lossExpr);
+      if (loss.k === 'model' && loss.decl.kind === 'LossDecl') {
+        loss = callValue(ctx, sc, loss, [
+          { span: lossExpr.span, value: out },
+          { span: lossExpr.span, value: hooks.name!('label', lossExpr.span, sc)! },
+        ], lossExpr.span);
+      }
+    }
+    if (loss.k === 'poison') return;
+    if (loss.k !== 'tensor' || loss.type.axes.length !== 0) {
+      report(ctx, 'notScalar', { type: loss.k === 'tensor' ? tensorText(loss.type) : describe(loss) }, { span: lossExpr?.span ?? s.name.span, hints: ['a loss returns one number'] });
+      return;
+    }
+    ctx.functions.set(st.fn.name, finish(st.fn, loss.id));
+    entries.push(st.fn.name);
+    stages.push(readStage(ctx, m, spec.name, spec.entries, { fn: st.fn.name, inputs: [...st.bindings.values()] }, i));
+  });
+
+  // evaluate, backtest, seed
+  const ss = settingsScope(ctx, m);
+  const evalExprAst = valueExpr(clauseOf(s, 'evaluate'));
+  const evaluate = [];
+  if (evalExprAst) {
+    const v = evalExpr(ctx, ss, evalExprAst);
+    const items = v.k === 'list' ? v.items : [v];
+    const spans = evalExprAst.kind === 'List' ? evalExprAst.items.map((x) => x.span) : [evalExprAst.span];
+    items.forEach((it, i) => {
+      const mt = readMetric(ctx, it, spans[i] ?? evalExprAst.span);
+      if (mt) evaluate.push(mt);
+    });
+  } else evaluate.push({ name: 'ic', args: {} }, { name: 'rank_ic', args: {} }, { name: 'icir', args: {} }, { name: 'rank_icir', args: {} });
+  const bt = clauseOf(s, 'backtest');
+  let backtest: Plan['backtest'];
+  if (bt && !isTrainClause(bt) && bt.body.kind === 'ValueBody') {
+    const settings = bt.body.settings;
+    backtest = readBacktest(ctx, evalExpr(ctx, ss, bt.body.value), bt.body.value.span, settings ? evalExpr(ctx, ss, settings) : undefined, settings?.span ?? bt.span);
+    if (backtest && !data.spec.segments[backtest.segment]) report(ctx, 'badAttribute', { name: 'backtest segment', value: backtest.segment }, { span: bt.span });
+  }
+  const seedExpr = valueExpr(clauseOf(s, 'seed'));
+  const seed = seedExpr ? number(ctx, { value: evalExpr(ctx, ss, seedExpr), span: seedExpr.span }, 'seed', 0, { int: true }) : 0;
+  if (ctx.diags.filter((d) => d.severity === 'error').length > before) return undefined;
+  const plan: Plan = {
+    strategy: s.name.name,
+    file: m.file,
+    source: data.source,
+    data: data.spec,
+    labelHorizon: data.labelHorizon,
+    graphs: [...graphs.values()],
+    memories: [],
+    predict,
+    stages,
+    evaluate,
+    seed,
+  };
+  if (pred.field) plan.predField = pred.field;
+  if (backtest) plan.backtest = backtest;
+  return { plan, entries };
+}

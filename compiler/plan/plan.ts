@@ -1,0 +1,131 @@
+// A strategy's plan: everything the runtime needs besides the IR — where the
+// data comes from and how it is processed, what each entry function's inputs
+// are bound to, the training stages, the metrics and the backtest.
+//
+// Plain JSON, produced by compiler/check/strategy.ts.
+
+import type { Type } from '../ir/types.js';
+import type { DatasetSpec } from './data.js';
+
+export type DataSource =
+  | { kind: 'demo'; preset: 'small' | 'csi300'; seed: number; effects: Record<string, number> }
+  | { kind: 'duckdb'; path: string };
+
+export interface GraphPlan {
+  name: string;
+  kind: 'bipartite' | 'edges';
+  sql: string;
+  /** axis names of the tensor it becomes: [N, M] (bipartite) or [N, J] (edges) */
+  axes: [string, string];
+  weighted: boolean;
+}
+
+/** What an entry function's input is fed from. */
+export type InputSource =
+  | { kind: 'features'; set: string }
+  | { kind: 'label' }
+  | { kind: 'field'; name: string }
+  | { kind: 'mask' }
+  | { kind: 'graph'; graph: string; part: 'matrix' | 'live' }
+  | { kind: 'memory'; memory: string; window: number }
+  | { kind: 'step' }
+  | { kind: 'epoch' }
+  | { kind: 'pred' };
+
+export interface InputBinding {
+  name: string;
+  type: Type;
+  source: InputSource;
+}
+
+export interface EntryPlan {
+  /** IR function name */
+  fn: string;
+  inputs: InputBinding[];
+}
+
+export type Optimizer =
+  | { kind: 'adam'; lr: number; weightDecay: number; betas: [number, number]; eps: number }
+  | { kind: 'adamw'; lr: number; weightDecay: number; betas: [number, number]; eps: number }
+  | { kind: 'sgd'; lr: number; momentum: number; weightDecay: number };
+
+export type Batching =
+  | { kind: 'days'; shuffle: boolean }
+  | { kind: 'samples'; size: number; shuffle: boolean; dropLast: boolean; replacement: boolean };
+
+export type LrSchedule =
+  | { kind: 'constant' }
+  | { kind: 'step'; every: number; gamma: number }
+  | { kind: 'plateau'; factor: number; patience: number; threshold: number; minLr: number };
+
+export interface StagePlan {
+  name: string;
+  /** entry function computing this stage's loss (scalar) */
+  objective: EntryPlan;
+  optimizer: Optimizer;
+  /** re-create the optimizer state at the start of this stage */
+  resetOptimizer: boolean;
+  epochs: number;
+  earlyStop?: { patience: number; metric: string; segment: string; mode: 'max' | 'min' };
+  clip?: { kind: 'value' | 'norm'; value: number };
+  batch: Batching;
+  lrSchedule: LrSchedule;
+  accumulate: number;
+  averageLast: number;
+  /** parameter path prefixes kept fixed in this stage */
+  freeze: string[];
+  init?: { checkpoint: string; prefix: string };
+  /** hooks run at the start of each epoch */
+  eachEpoch: { kind: 'refresh'; memory: string }[];
+  maxStepsPerEpoch?: number;
+}
+
+export interface MetricSpec {
+  name: string;
+  args: Record<string, number | string | boolean>;
+}
+
+export interface BacktestPlan {
+  strategy: 'topk_dropout';
+  topk: number;
+  nDrop: number;
+  openCost: number;
+  closeCost: number;
+  minCost: number;
+  limit: number;
+  lot: number;
+  deal: 'close';
+  benchmark: string;
+  riskDegree: number;
+  holdThresh: number;
+  account: number;
+  segment: string;
+}
+
+export interface MemoryPlan {
+  name: string;
+  /** entries per key: the memory's value type */
+  type: Type;
+  per: 'sample' | 'day';
+  /** trading days before a written value may be read (the label horizon) */
+  lag: number;
+}
+
+export interface Plan {
+  strategy: string;
+  file: string;
+  source: DataSource;
+  data: DatasetSpec;
+  /** label horizon in days (how far the label reads into the future) */
+  labelHorizon: number;
+  graphs: GraphPlan[];
+  memories: MemoryPlan[];
+  /** entry function producing predictions */
+  predict: EntryPlan;
+  /** which field of a record-valued model output is the prediction */
+  predField?: string;
+  stages: StagePlan[];
+  evaluate: MetricSpec[];
+  backtest?: BacktestPlan;
+  seed: number;
+}
