@@ -54,6 +54,8 @@ export const codes = {
   duplicateNamedArgument: def<{ name: S }>('Q1008', 'error', (p) => `argument ${p.name} is given twice`),
   positionalAfterNamed: def('Q1009', 'error', () => 'a positional argument follows a named one',
     () => 'put positional arguments first'),
+  invalidEscape: def<{ text: S }>('Q1010', 'error', (p) => `unknown escape sequence ${p.text} in a string`,
+    () => 'the escapes are \\" \\\\ \\n \\t; use """...""" for raw text'),
 
   // ── Q2xxx names and imports ──────────────────────────────────────────────
   unknownName: def<{ name: S; suggestion?: S }>('Q2001', 'error', (p) => `unknown name ${p.name}`,
@@ -227,7 +229,21 @@ export const codes = {
     (p) => `data-parallel replica ${p.worker} failed: ${p.reason}`,
     () => 'run with workers: 1 to train in a single process'),
 
+  paramShapeUnknown: def<{ key: S; shape: S }>('Q6050', 'error',
+    (p) => `parameter ${p.key} has shape ${p.shape}, which is not known when the model is built`,
+    () => 'layer sizes must be known at compile time: give the hyper-parameter a value'),
+  missingInput: def<{ name: S; fn: S }>('Q6051', 'error', (p) => `${p.fn} needs input ${p.name}, which the data does not provide`),
+
   // 62xx training
+  lossNotFinite: def<{ stage: S; epoch: N; step: N }>('Q6201', 'error',
+    (p) => `the loss became NaN or infinite in stage ${p.stage}, epoch ${p.epoch}, step ${p.step}`,
+    () => 'lower the learning rate, clip gradients (clip: value(3)), or check the features for infinities'),
+  checkpointUnreadable: def<{ path: S; reason: S }>('Q6202', 'error', (p) => `cannot read checkpoint ${p.path}: ${p.reason}`),
+  checkpointMismatch: def<{ path: S; what: S }>('Q6203', 'error', (p) => `checkpoint ${p.path} does not fit this model: ${p.what}`),
+  emptySegment: def<{ segment: S; start: S; end: S }>('Q6204', 'error',
+    (p) => `segment ${p.segment} (${p.start}..${p.end}) has no trading days with data`),
+  initPrefixEmpty: def<{ prefix: S; path: S }>('Q6205', 'error',
+    (p) => `checkpoint ${p.path} has no parameters under ${p.prefix}`),
 
   // 64xx evaluation and backtest
   backtestBadSetting: def<{ name: S; value: S; expected: S }>('Q6401', 'error',

@@ -1,0 +1,244 @@
+// The IR executor: compiles an IR function once into a closure over tfjs
+// kernels, and owns the parameters (tf.Variables keyed by path).
+//
+// compileFunction walks the nodes once, asks each op's kernel builder for its
+// closure (all axis bookkeeping happens there), and returns `run`, which only
+// indexes an array of tensors and calls closures: no per-step interpretation
+// beyond a lookup per node. Constants are created once and kept until
+// `dispose`.
+//
+// Assumes: calls are inlined (the pipeline's inline pass), or callees are
+// given in `program` (compiled recursively).
+// Guarantees: `run` creates tensors only through kernels; callers wrap it in
+// tf.tidy or a gradient tape, so the live tensor count is flat across steps.
+
+import * as tf from '@tensorflow/tfjs';
+import { diag } from '../../compiler/diagnostics/codes.js';
+import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
+import type { Func, Node, Program, TensorType } from '../../compiler/ir/types.js';
+import { lookupOp } from '../../compiler/ops/registry.js';
+import type { ParamSpec } from '../../compiler/ops/spec.js';
+import { initParam, seededRng } from '../ops/init.js';
+import type { KernelFn, KernelTable, RunContext } from '../ops/kernel.js';
+
+export type Outputs = tf.Tensor | { [field: string]: tf.Tensor };
+
+export interface CompiledFn {
+  name: string;
+  params: Func['params'];
+  run(inputs: Record<string, tf.Tensor>, ctx: RunContext): Outputs;
+  dispose(): void;
+}
+
+function fail(what: string): never {
+  throw new DiagnosticError(diag('internalError', { what }));
+}
+
+export function compileFunction(f: Func, kernels: KernelTable, program?: Program): CompiledFn {
+  const index = new Map<number, number>();
+  f.nodes.forEach((n, i) => index.set(n.id, i));
+  const types = new Map<number, Node['type']>(f.nodes.map((n) => [n.id, n.type]));
+  const consts: tf.Tensor[] = [];
+  type Step = (vals: (tf.Tensor | Outputs | undefined)[], inputs: Record<string, tf.Tensor>, ctx: RunContext) => Outputs;
+  const steps: Step[] = [];
+  const callees: CompiledFn[] = [];
+  for (const n of f.nodes) {
+    const ins = Object.values(n.inputs).map((id) => {
+      const i = index.get(id);
+      if (i === undefined) fail(`${f.name}: %${n.id} reads %${id}, which is not defined`);
+      return i;
+    });
+    switch (n.op) {
+      case 'input': {
+        const name = String(n.attrs['name']);
+        steps.push((_v, inputs) => {
+          const t = inputs[name];
+          if (!t) fail(`${f.name}: input ${name} was not given`);
+          return t;
+        });
+        break;
+      }
+      case 'const': {
+        const v = n.attrs['value'];
+        const dtype = n.type.kind === 'tensor' ? n.type.dtype : 'f32';
+        const t = tf.keep(dtype === 'bool' ? tf.scalar(Boolean(v), 'bool') : tf.scalar(Number(v), dtype === 'i32' ? 'int32' : 'float32'));
+        consts.push(t);
+        steps.push(() => t);
+        break;
+      }
+      case 'record': {
+        const names = Object.keys(n.inputs);
+        steps.push((vals) => {
+          const o: { [k: string]: tf.Tensor } = {};
+          names.forEach((k, j) => (o[k] = vals[ins[j]!] as tf.Tensor));
+          return o;
+        });
+        break;
+      }
+      case 'get': {
+        const field = String(n.attrs['field']);
+        steps.push((vals) => (vals[ins[0]!] as { [k: string]: tf.Tensor })[field]!);
+        break;
+      }
+      case 'call': {
+        const callee = program?.functions[String(n.attrs['fn'])];
+        if (!callee) fail(`${f.name}: call of ${String(n.attrs['fn'])} needs the program (run the inline pass)`);
+        const c = compileFunction(callee, kernels, program);
+        callees.push(c);
+        const names = Object.keys(n.inputs);
+        steps.push((vals, _inputs, ctx) => {
+          const sub: Record<string, tf.Tensor> = {};
+          names.forEach((k, j) => (sub[k] = vals[ins[j]!] as tf.Tensor));
+          return c.run(sub, ctx);
+        });
+        break;
+      }
+      default: {
+        const builder = kernels[n.op];
+        if (!builder) fail(`no kernel for op ${n.op}`);
+        const inputTypes = Object.values(n.inputs).map((id) => types.get(id) as TensorType);
+        const kernel: KernelFn = builder({ op: n.op, attrs: n.attrs, inputNames: Object.keys(n.inputs), inputTypes, type: n.type as TensorType });
+        steps.push((vals, _inputs, ctx) => kernel(ins.map((i) => vals[i] as tf.Tensor), ctx));
+      }
+    }
+  }
+  const resultIndex = index.get(f.result);
+  if (resultIndex === undefined) fail(`${f.name}: result %${f.result} is not defined`);
+  return {
+    name: f.name,
+    params: f.params,
+    run(inputs, ctx) {
+      const vals: (Outputs | undefined)[] = new Array(steps.length);
+      for (let i = 0; i < steps.length; i++) vals[i] = steps[i]!(vals as (tf.Tensor | undefined)[], inputs, ctx);
+      return vals[resultIndex]!;
+    },
+    dispose() {
+      for (const t of consts) t.dispose();
+      for (const c of callees) c.dispose();
+    },
+  };
+}
+
+// ── parameters ──────────────────────────────────────────────────────────────
+
+export interface ParamEntry extends ParamSpec {
+  /** full key: `${path}.${name}` */
+  key: string;
+  path: string;
+}
+
+export interface ParamStore {
+  entries: ParamEntry[];
+  vars: Map<string, tf.Variable>;
+}
+
+/** Every parameter the functions' layer nodes own, in first-use order (deterministic). */
+export function paramSpecs(fns: Func[]): ParamEntry[] {
+  const out = new Map<string, ParamEntry>();
+  for (const f of fns) {
+    const types = new Map(f.nodes.map((n) => [n.id, n.type]));
+    for (const n of f.nodes) {
+      const op = lookupOp(n.op);
+      if (!op?.params || typeof n.attrs['path'] !== 'string') continue;
+      const ins: Record<string, TensorType> = {};
+      for (const [k, id] of Object.entries(n.inputs)) ins[k] = types.get(id) as TensorType;
+      const path = n.attrs['path'];
+      for (const spec of op.params(ins, n.attrs)) {
+        const key = path ? `${path}.${spec.name}` : spec.name;
+        const prev = out.get(key);
+        if (prev) {
+          if (JSON.stringify(prev.shape) !== JSON.stringify(spec.shape)) fail(`parameter ${key} is used with shapes ${JSON.stringify(prev.shape)} and ${JSON.stringify(spec.shape)}`);
+          continue;
+        }
+        if (spec.shape.some((d) => !(d > 0))) {
+          throw new DiagnosticError(diag('paramShapeUnknown', { key, shape: JSON.stringify(spec.shape) }));
+        }
+        out.set(key, { ...spec, key, path });
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/** Create (and initialise, seeded) the variables for the given specs. */
+export function createParams(entries: ParamEntry[], seed: number): ParamStore {
+  const rng = seededRng(seed);
+  const vars = new Map<string, tf.Variable>();
+  for (const e of entries) {
+    const values = initParam(e, rng);
+    vars.set(e.key, tf.variable(tf.tensor(values, e.shape, 'float32'), !e.state, `p_${vars.size}`));
+  }
+  return { entries, vars };
+}
+
+export function disposeParams(p: ParamStore): void {
+  for (const v of p.vars.values()) v.dispose();
+  p.vars.clear();
+}
+
+export function trainableKeys(p: ParamStore, frozen: string[] = []): string[] {
+  return p.entries
+    .filter((e) => !e.state && !frozen.some((f) => e.key === f || e.key.startsWith(`${f}.`)))
+    .map((e) => e.key);
+}
+
+/** Values of every parameter (trainable and state) as plain arrays, keyed by path. */
+export function readParams(p: ParamStore): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const [k, v] of p.vars) out[k] = v.dataSync() as Float32Array;
+  return out;
+}
+
+export function writeParams(p: ParamStore, values: Record<string, Float32Array>, prefix?: { from: string; to: string }): string[] {
+  const done: string[] = [];
+  for (const [k0, data] of Object.entries(values)) {
+    let k = k0;
+    if (prefix) {
+      if (!(k0 === prefix.from || k0.startsWith(`${prefix.from}.`))) continue;
+      k = prefix.to + k0.slice(prefix.from.length);
+    }
+    const v = p.vars.get(k);
+    if (!v) continue;
+    if (v.size !== data.length) fail(`parameter ${k} has ${v.size} values, the checkpoint has ${data.length}`);
+    v.assign(tf.tensor(data, v.shape, 'float32'));
+    done.push(k);
+  }
+  return done;
+}
+
+/** The RunContext a compiled function needs: parameters by path, training flag, seeds, memory writes. */
+export function runContext(p: ParamStore, opts: { training: boolean; seed: number }): RunContext & { pendingState: Map<string, tf.Tensor> } {
+  let counter = 0;
+  const pendingState = new Map<string, tf.Tensor>();
+  return {
+    training: opts.training,
+    param(path, name) {
+      const key = path ? `${path}.${name}` : name;
+      const v = p.vars.get(key);
+      if (!v) fail(`no parameter ${key}`);
+      return v;
+    },
+    setState(path, name, value) {
+      const key = path ? `${path}.${name}` : name;
+      const prev = pendingState.get(key);
+      if (prev) prev.dispose();
+      pendingState.set(key, tf.keep(value));
+    },
+    seed() {
+      counter++;
+      return (opts.seed * 1_000_003 + counter * 7_919) % 2_147_483_647;
+    },
+    writes: new Map(),
+    pendingState,
+  };
+}
+
+/** Apply batch-norm running-statistic updates recorded during a training step. */
+export function commitState(p: ParamStore, pending: Map<string, tf.Tensor>): void {
+  for (const [k, t] of pending) {
+    const v = p.vars.get(k);
+    if (v) v.assign(t);
+    t.dispose();
+  }
+  pending.clear();
+}

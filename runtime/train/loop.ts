@@ -1,0 +1,341 @@
+// The training loop, driven by a plan's stages.
+//
+// Per stage: compile its objective; optionally initialise parameters from a
+// checkpoint prefix; reset the optimiser (stages default to a fresh one);
+// then per epoch: batches in a seeded order → one gradient tape per step →
+// gradient accumulation, clipping by value or norm → optimiser step on one
+// flat parameter vector; at the end of the epoch evaluate the monitored
+// metric (optionally with parameters averaged over the last k epochs), keep
+// the best parameters, stop early on patience, and write a checkpoint.
+// After the stage the best parameters are restored.
+//
+// Determinism: the batch order and every dropout/Gumbel seed derive from
+// (run seed, stage, epoch, step), and checkpoints hold everything else, so a
+// run killed and resumed ends with the same weights as one that was not.
+// Memory: each step runs inside tf.tidy / variableGrads; the live tensor count
+// is flat across epochs (test/runtime/train/loop.test.ts asserts it).
+
+import * as tf from '@tensorflow/tfjs';
+import { diag } from '../../compiler/diagnostics/codes.js';
+import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
+import type { Program } from '../../compiler/ir/types.js';
+import type { InputBinding, Plan, StagePlan } from '../../compiler/plan/plan.js';
+import { crossSectionsFromDays } from '../eval/cross-sections.js';
+import { errorMetrics, icSeries, icSummary } from '../eval/metrics.js';
+import { commitState, compileFunction, readParams, runContext, trainableKeys, writeParams, type CompiledFn, type ParamStore } from '../exec/compile.js';
+import type { KernelTable } from '../ops/kernel.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { clipByNorm, clipByValue, isFiniteArray, newState, step as optimizerStep, type OptimizerState } from './optimizer.js';
+import { silentProgress, type ProgressSink } from './progress.js';
+
+/** One batch: builds its input tensors (inside the caller's tidy). */
+export interface Feed {
+  tensors(inputs: InputBinding[]): Record<string, tf.Tensor>;
+  /** rows in this batch (stocks or samples) */
+  rows: number;
+  /** daily batches: the day, the rows' instruments and raw labels (for metrics) */
+  day?: string;
+  instruments?: string[];
+  rawLabel?: Float32Array | Float64Array;
+}
+
+export interface TrainData {
+  /** the training batches of one epoch, in a seeded order */
+  trainBatches(stage: StagePlan, epoch: number, seed: number): Iterable<Feed>;
+  /** number of training batches per epoch (for the progress bar) */
+  trainBatchCount(stage: StagePlan): number;
+  /** one daily batch per trading day of the segment, chronological */
+  dayBatches(segment: string): Iterable<Feed>;
+}
+
+export interface EpochRecord {
+  stage: string;
+  epoch: number;
+  trainLoss: number;
+  validLoss?: number;
+  validMetric?: number;
+  metric?: string;
+  seconds: number;
+}
+
+export interface TrainResult {
+  history: EpochRecord[];
+  /** seconds spent training (all stages) */
+  seconds: number;
+}
+
+export interface TrainOptions {
+  plan: Plan;
+  program: Program;
+  kernels: KernelTable;
+  data: TrainData;
+  params: ParamStore;
+  seed: number;
+  progress?: ProgressSink;
+  /** checkpoint file; written after every epoch */
+  checkpoint?: string;
+  /** resume from `checkpoint` when it exists */
+  resume?: boolean;
+  /** override every stage's epoch count (quick runs) */
+  epochs?: number;
+  /** read checkpoints named by stage `init` settings */
+  loadInit?: (path: string) => Record<string, Float32Array>;
+  /** called after each step (tests use it to stop a run mid-way) */
+  afterStep?: (info: { stage: number; epoch: number; step: number }) => void;
+}
+
+interface Position {
+  stage: number;
+  /** the next epoch to run */
+  epoch: number;
+  history: EpochRecord[];
+  best: number | null;
+  bad: number;
+  seconds: number;
+}
+
+function mix(...xs: number[]): number {
+  let h = 0x9e3779b9;
+  for (const x of xs) {
+    h ^= Math.imul((x | 0) + 0x7f4a7c15, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return (h >>> 0) % 2_147_483_647;
+}
+
+/** Flatten the listed variables into one vector (a fresh array). */
+function flatten(p: ParamStore, keys: string[]): Float32Array {
+  let n = 0;
+  for (const k of keys) n += p.vars.get(k)!.size;
+  const out = new Float32Array(n);
+  let off = 0;
+  for (const k of keys) {
+    const d = p.vars.get(k)!.dataSync() as Float32Array;
+    out.set(d, off);
+    off += d.length;
+  }
+  return out;
+}
+
+function assignFlat(p: ParamStore, keys: string[], flat: Float32Array): void {
+  let off = 0;
+  for (const k of keys) {
+    const v = p.vars.get(k)!;
+    v.assign(tf.tensor(flat.subarray(off, off + v.size), v.shape, 'float32'));
+    off += v.size;
+  }
+}
+
+/** Predictions of `fn` over every day of a segment (daily batches). */
+export function predictDays(fn: CompiledFn, binding: InputBinding[], params: ParamStore, data: TrainData, segment: string, predField?: string): { day: string; instruments: string[]; pred: Float32Array; label: Float64Array }[] {
+  const out: { day: string; instruments: string[]; pred: Float32Array; label: Float64Array }[] = [];
+  const ctx = runContext(params, { training: false, seed: 1 });
+  for (const feed of data.dayBatches(segment)) {
+    const pred = tf.tidy(() => {
+      const r = fn.run(feed.tensors(binding), ctx);
+      const t = r instanceof tf.Tensor ? r : r[predField ?? Object.keys(r)[0]!]!;
+      return t.dataSync() as Float32Array;
+    });
+    for (const w of ctx.writes.values()) w.dispose();
+    ctx.writes.clear();
+    out.push({ day: feed.day ?? '', instruments: feed.instruments ?? [], pred: Float32Array.from(pred), label: Float64Array.from(feed.rawLabel ?? []) });
+  }
+  return out;
+}
+
+/** Mean objective over a segment's days (no gradients). */
+function segmentLoss(fn: CompiledFn, binding: InputBinding[], params: ParamStore, data: TrainData, segment: string): number {
+  const ctx = runContext(params, { training: false, seed: 1 });
+  let sum = 0;
+  let n = 0;
+  for (const feed of data.dayBatches(segment)) {
+    const v = tf.tidy(() => (fn.run(feed.tensors(binding), ctx) as tf.Tensor).dataSync()[0]!);
+    for (const w of ctx.writes.values()) w.dispose();
+    ctx.writes.clear();
+    if (Number.isFinite(v)) {
+      sum += v;
+      n++;
+    }
+  }
+  return n ? sum / n : NaN;
+}
+
+export function scoreOf(metric: string, days: ReturnType<typeof predictDays>): number {
+  const cs = crossSectionsFromDays(days.map((d) => d.day), days.map((d) => ({ pred: d.pred, label: d.label })));
+  if (metric === 'mse' || metric === 'mae') {
+    const e = errorMetrics(cs);
+    return metric === 'mse' ? e.mse : e.mae;
+  }
+  const s = icSummary(icSeries(cs));
+  switch (metric) {
+    case 'rank_ic':
+      return s.rankIc;
+    case 'icir':
+      return s.icir;
+    case 'rank_icir':
+      return s.rankIcir;
+    default:
+      return s.ic;
+  }
+}
+
+export function trainStages(o: TrainOptions): TrainResult {
+  const { plan, program, kernels, data, params } = o;
+  const progress = o.progress ?? silentProgress;
+  const predictFn = compileFunction(program.functions[plan.predict.fn]!, kernels, program);
+  let pos: Position = { stage: 0, epoch: 0, history: [], best: null, bad: 0, seconds: 0 };
+  let opt: OptimizerState | undefined;
+  let bestFlat: Float32Array | undefined;
+  let ring: Float32Array[] = [];
+  if (o.resume && o.checkpoint) {
+    try {
+      const ck = readCheckpoint(o.checkpoint);
+      pos = (ck.meta as { pos: Position }).pos;
+      const values: Record<string, Float32Array> = {};
+      for (const [k, v] of Object.entries(ck.arrays)) if (k.startsWith('param:')) values[k.slice(6)] = v;
+      writeParams(params, values);
+      if (ck.arrays['opt:m']) opt = { step: (ck.meta as { optStep: number }).optStep, m: ck.arrays['opt:m'], v: ck.arrays['opt:v']! };
+      if (ck.arrays['best']) bestFlat = ck.arrays['best'];
+      ring = Object.keys(ck.arrays).filter((k) => k.startsWith('ring:')).sort().map((k) => ck.arrays[k]!);
+    } catch (e) {
+      if (!(e instanceof DiagnosticError && e.diagnostics[0]?.key === 'checkpointUnreadable' && e.diagnostics[0].message.includes('no such file'))) throw e;
+    }
+  }
+  try {
+    for (let si = pos.stage; si < plan.stages.length; si++) {
+      const stage = plan.stages[si]!;
+      const objective = compileFunction(program.functions[stage.objective.fn]!, kernels, program);
+      const keys = trainableKeys(params, stage.freeze);
+      const epochs = o.epochs ?? stage.epochs;
+      const resumingHere = si === pos.stage && pos.epoch > 0;
+      if (!resumingHere) {
+        if (stage.init && o.loadInit) {
+          const loaded = o.loadInit(stage.init.checkpoint);
+          const done = writeParams(params, loaded, { from: stage.init.prefix, to: stage.init.prefix });
+          if (done.length === 0) throw new DiagnosticError(diag('initPrefixEmpty', { prefix: stage.init.prefix, path: stage.init.checkpoint }));
+        }
+        if (stage.resetOptimizer || !opt) opt = undefined;
+        pos.best = null;
+        pos.bad = 0;
+        bestFlat = undefined;
+        ring = [];
+      }
+      const nBatches = data.trainBatchCount(stage);
+      for (let epoch = resumingHere ? pos.epoch : 0; epoch < epochs; epoch++) {
+        const t0 = performance.now();
+        let flat = flatten(params, keys);
+        if (!opt || opt.m.length !== flat.length) opt = newState(flat.length);
+        let lossSum = 0;
+        let lossN = 0;
+        let stepNo = 0;
+        let acc: Float32Array | null = null;
+        let accN = 0;
+        const varList = keys.map((k) => params.vars.get(k)!);
+        for (const feed of data.trainBatches(stage, epoch, mix(o.seed, si, epoch))) {
+          if (stage.maxStepsPerEpoch && stepNo >= stage.maxStepsPerEpoch) break;
+          stepNo++;
+          const ctx = runContext(params, { training: true, seed: mix(o.seed, si, epoch, stepNo) });
+          const { loss, grads } = tf.tidy(() => {
+            const inputs = feed.tensors(stage.objective.inputs);
+            const r = tf.variableGrads(() => objective.run(inputs, ctx) as tf.Scalar, varList);
+            const lossValue = r.value.dataSync()[0]!;
+            const g = new Float32Array(flat.length);
+            let off = 0;
+            for (const k of keys) {
+              const gt = r.grads[params.vars.get(k)!.name];
+              const size = params.vars.get(k)!.size;
+              if (gt) g.set(gt.dataSync() as Float32Array, off);
+              off += size;
+            }
+            return { loss: lossValue, grads: g };
+          });
+          commitState(params, ctx.pendingState);
+          for (const w of ctx.writes.values()) w.dispose();
+          ctx.writes.clear();
+          if (!Number.isFinite(loss) || !isFiniteArray(grads)) {
+            throw new DiagnosticError(diag('lossNotFinite', { stage: stage.name, epoch: epoch + 1, step: stepNo }));
+          }
+          lossSum += loss;
+          lossN++;
+          if (!acc) acc = grads;
+          else for (let i = 0; i < acc.length; i++) acc[i]! += grads[i]!;
+          accN++;
+          if (accN >= stage.accumulate) {
+            if (accN > 1) for (let i = 0; i < acc.length; i++) acc[i]! /= accN;
+            if (stage.clip?.kind === 'value') clipByValue(acc, stage.clip.value);
+            else if (stage.clip?.kind === 'norm') clipByNorm(acc, stage.clip.value);
+            optimizerStep(stage.optimizer, stage.optimizer.lr, opt, flat, acc);
+            assignFlat(params, keys, flat);
+            acc = null;
+            accN = 0;
+          }
+          progress.step({ stage: stage.name, epoch, epochs, step: stepNo, steps: stage.maxStepsPerEpoch ? Math.min(stage.maxStepsPerEpoch, nBatches) : nBatches, loss });
+          o.afterStep?.({ stage: si, epoch, step: stepNo });
+        }
+        if (acc && accN > 0) {
+          for (let i = 0; i < acc.length; i++) acc[i]! /= accN;
+          if (stage.clip?.kind === 'value') clipByValue(acc, stage.clip.value);
+          else if (stage.clip?.kind === 'norm') clipByNorm(acc, stage.clip.value);
+          optimizerStep(stage.optimizer, stage.optimizer.lr, opt, flat, acc);
+          assignFlat(params, keys, flat);
+        }
+        // Evaluation (with parameters averaged over the last k epochs when asked).
+        const rec: EpochRecord = { stage: stage.name, epoch, trainLoss: lossN ? lossSum / lossN : NaN, seconds: 0 };
+        let improved = false;
+        const es = stage.earlyStop;
+        if (es) {
+          const current = flatten(params, keys);
+          if (stage.averageLast > 0) {
+            ring.push(current);
+            if (ring.length > stage.averageLast) ring.shift();
+            const avg = new Float32Array(current.length);
+            for (const r of ring) for (let i = 0; i < avg.length; i++) avg[i]! += r[i]! / ring.length;
+            assignFlat(params, keys, avg);
+          }
+          const score = es.metric === 'loss' ? segmentLoss(objective, stage.objective.inputs, params, data, es.segment) : scoreOf(es.metric, predictDays(predictFn, plan.predict.inputs, params, data, es.segment, plan.predField));
+          rec.metric = `${es.segment}.${es.metric}`;
+          if (es.metric === 'loss') rec.validLoss = score;
+          rec.validMetric = score;
+          const better = Number.isFinite(score) && (pos.best === null || (es.mode === 'max' ? score > pos.best : score < pos.best));
+          if (better) {
+            pos.best = score;
+            pos.bad = 0;
+            bestFlat = flatten(params, keys);
+            improved = true;
+          } else pos.bad++;
+          if (stage.averageLast > 0) assignFlat(params, keys, current);
+        }
+        rec.seconds = (performance.now() - t0) / 1000;
+        pos.seconds += rec.seconds;
+        pos.history.push(rec);
+        progress.epoch({ stage: stage.name, epoch, epochs, trainLoss: rec.trainLoss, ...(rec.validMetric !== undefined ? { valid: rec.validMetric, metric: rec.metric! } : {}), seconds: rec.seconds, best: improved });
+        pos.epoch = epoch + 1;
+        pos.stage = si;
+        // On an early stop the stage's end (best parameters restored) is checkpointed below instead.
+        if (es !== undefined && pos.bad >= es.patience) break;
+        if (o.checkpoint && epoch + 1 < epochs) saveCheckpoint(o.checkpoint, params, pos, opt, bestFlat, ring, si, epoch + 1);
+      }
+      if (bestFlat) assignFlat(params, keys, bestFlat);
+      objective.dispose();
+      pos = { ...pos, stage: si + 1, epoch: 0 };
+      if (o.checkpoint) saveCheckpoint(o.checkpoint, params, pos, opt, undefined, [], si + 1, 0);
+    }
+  } finally {
+    predictFn.dispose();
+  }
+  progress.done();
+  return { history: pos.history, seconds: pos.seconds };
+}
+
+function saveCheckpoint(path: string, params: ParamStore, pos: Position, opt: OptimizerState | undefined, best: Float32Array | undefined, ring: Float32Array[], stage: number, epoch: number): void {
+  const arrays: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(readParams(params))) arrays[`param:${k}`] = v;
+  if (opt) {
+    arrays['opt:m'] = opt.m;
+    arrays['opt:v'] = opt.v;
+  }
+  if (best) arrays['best'] = best;
+  ring.forEach((r, i) => (arrays[`ring:${String(i).padStart(3, '0')}`] = r));
+  writeCheckpoint(path, { meta: { pos: { ...pos, stage, epoch }, optStep: opt?.step ?? 0 }, arrays });
+}
