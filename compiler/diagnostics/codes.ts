@@ -228,6 +228,9 @@ export const codes = {
   parallelWorkerFailed: def<{ worker: N; reason: S }>('Q6004', 'error',
     (p) => `data-parallel replica ${p.worker} failed: ${p.reason}`,
     () => 'run with workers: 1 to train in a single process'),
+  opShapeMismatch: def<{ op: S; what: S }>('Q6010', 'error',
+    (p) => `op ${p.op} at run time: ${p.what}`,
+    () => 'the tensors fed to this op do not have the sizes its type promises; check the data and the inputs given to the model'),
 
   paramShapeUnknown: def<{ key: S; shape: S }>('Q6050', 'error',
     (p) => `parameter ${p.key} has shape ${p.shape}, which is not known when the model is built`,
