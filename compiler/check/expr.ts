@@ -147,8 +147,6 @@ function foldBinary(op: string, a: Value, b: Value): Value | undefined {
     if (op === '==') return { k: 'bool', v: a.v === b.v };
     if (op === '!=') return { k: 'bool', v: a.v !== b.v };
   }
-  if (a.k === 'axis' && b.k === 'num' && typeof a.size === 'number') return foldBinary(op, num(a.size, true), b);
-  if (a.k === 'num' && b.k === 'axis' && typeof b.size === 'number') return foldBinary(op, a, num(b.size, true));
   return undefined;
 }
 
@@ -156,8 +154,12 @@ function isRuntime(v: Value): boolean {
   return v.k === 'tensor';
 }
 
-export function evalBinary(ctx: Ctx, sc: Scope, op: string, a: Value, b: Value, aSpan: Span, bSpan: Span, span: Span): Value {
-  if (a.k === 'poison' || b.k === 'poison') return POISON;
+export function evalBinary(ctx: Ctx, sc: Scope, op: string, a0: Value, b0: Value, aSpan: Span, bSpan: Span, span: Span): Value {
+  if (a0.k === 'poison' || b0.k === 'poison') return POISON;
+  // An axis in arithmetic stands for its size.
+  const size = (v: Value): Value => (v.k === 'axis' ? (typeof v.size === 'number' ? num(v.size, true) : { k: 'sym', name: v.size }) : v);
+  const a = size(a0);
+  const b = size(b0);
   const folded = foldBinary(op, a, b);
   if (folded) return folded;
   if (!isRuntime(a) && !isRuntime(b)) {

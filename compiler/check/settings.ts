@@ -352,6 +352,6 @@ export function readSource(ctx: Ctx, v: Value, span: Span): DataSource | undefin
     if (!args) return undefined;
     return { kind: 'duckdb', path: text(ctx, args.get('path'), 'path', '') };
   }
-  report(ctx, 'typeMismatch', { expected: 'demo(preset: "small", seed: 7) or duckdb("market.duckdb")', found: describe(v) }, { span });
+  if (v.k !== 'poison') report(ctx, 'typeMismatch', { expected: 'demo(preset: "small", seed: 7) or duckdb("market.duckdb")', found: describe(v) }, { span });
   return undefined;
 }

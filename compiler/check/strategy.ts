@@ -73,7 +73,11 @@ export function compileData(ctx: Ctx, m: ModuleInfo, d: DataDecl): DataInfo | un
   if (have !== undefined) return have ?? undefined;
   dataCache.set(d, null);
   const ss = settingsScope(ctx, m);
-  const source = readSource(ctx, evalExpr(ctx, ss, d.source), d.source.span);
+  // Source constructors are builtins even where a declaration shares their name.
+  const sourceScope = moduleScope(ctx, m, newBuilder('source'), {
+    name: (name, span) => (name === 'demo' || name === 'duckdb' ? { k: 'builtin', name, span } : ss.hooks.name!(name, span, ss)),
+  });
+  const source = readSource(ctx, evalExpr(ctx, sourceScope, d.source), d.source.span);
   const spec: DatasetSpec = { features: {}, label: { kind: 'const', value: NaN }, fields: {}, process: { features: [], label: [] }, segments: {} };
   const members = new Map<string, { type: TensorType; source: InputSource }>();
   members.set('mask', { type: { kind: 'tensor', dtype: 'bool', axes: [STOCK] }, source: { kind: 'mask' } });

@@ -24,7 +24,7 @@ export function attrText(v: AttrValue): string {
 export function printFunc(f: Func): string {
   const ids = new Map<number, Func['nodes'][number]>();
   for (const n of f.nodes) ids.set(n.id, n);
-  const params = f.params.map((p) => `${p.name}: ${typeText(p.type)}`).join(', ');
+  const params = f.params.map((p) => `${IDENT.test(p.name) ? p.name : JSON.stringify(p.name)}: ${typeText(p.type)}`).join(', ');
   const result = ids.get(f.result);
   const fname = IDENT.test(f.name) ? f.name : JSON.stringify(f.name);
   const lines = [`func ${fname}(${params})${result ? ` -> ${typeText(result.type)}` : ''} {`];

@@ -97,16 +97,16 @@ export const shapeOps: OpDef[] = [
     },
   },
   {
-    name: 'stack',
+    name: 'pack',
     family: 'shape',
-    doc: 'stack tensors of one type along a new leading axis `as`',
+    doc: 'pack tensors of one type along a new leading axis `as` (numpy\'s stack; `stack(n, block)` is the layer combinator)',
     kind: 'function',
     args: [{ name: 'xs', kind: 'tensors' }, { name: 'as', kind: 'axis' }],
     shape: (ins, attrs) => {
       const xs = variadic(ins);
       const as = str(attrs['as']);
       const first = xs[0];
-      if (!first) return err('missingArgument', { name: 'tensors', op: 'stack' }, 'as');
+      if (!first) return err('missingArgument', { name: 'tensors', op: 'pack' }, 'as');
       if (axisOf(first, as)) return err('duplicateAxis', { axis: as }, 'as');
       for (let i = 1; i < xs.length; i++) {
         const bad = sameAxisSets(first, xs[i]!, '');

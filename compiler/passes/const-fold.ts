@@ -2,7 +2,8 @@
 // - An elementwise op whose inputs are all scalar constants becomes a constant.
 // - `get` of a `record` node forwards the field's value.
 // - Identities whose result has exactly the other operand's type forward it:
-//   x * 1, 1 * x, x + 0, 0 + x, x - 0, x / 1, x ^ 1, stop_grad(const).
+//   x * 1, 1 * x, x + 0, 0 + x, x - 0, x / 1, x ^ 1, stop_grad(const),
+//   dropout with p = 0.
 // Assumes: constants are scalars (`const` nodes).
 // Guarantees: never adds nodes (folded nodes are replaced in place; forwarded
 // ones are left for DCE); result types unchanged; idempotent.
@@ -99,6 +100,8 @@ export function constFoldFunc(f: Func): Func {
       n = asConst(n, unaryFns[n.op]!(constValue(ins[0])!, n.attrs));
     } else if (scalarOut && n.op in binaryFns && ins.length === 2 && ins.every((m) => constValue(m) !== undefined)) {
       n = asConst(n, binaryFns[n.op]!(constValue(ins[0])!, constValue(ins[1])!));
+    } else if (n.op === 'dropout' && n.attrs['p'] === 0) {
+      forward.set(n.id, inputs['x']!);
     } else if (n.op === 'stop_grad' && constValue(ins[0]) !== undefined) {
       forward.set(n.id, inputs['x']!);
     } else if (n.op in binaryFns && ins.length === 2) {
