@@ -293,6 +293,15 @@ function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, st
   };
 }
 
+/** Implicit scalar inputs (step, epoch) that models and losses asked for. */
+function implicitBindings(st: EntryState): InputBinding[] {
+  const out = [...st.bindings.values()];
+  for (const p of st.fn.params) {
+    if ((p.name === 'step' || p.name === 'epoch') && !st.bindings.has(p.name)) out.push({ name: p.name, type: p.type, source: { kind: p.name } });
+  }
+  return out;
+}
+
 function graphType(g: GraphPlan): TensorType {
   return { kind: 'tensor', dtype: 'f32', axes: [{ name: g.axes[0], size: g.axes[0] === 'N' ? 'N' : g.axes[0] }, { name: g.axes[1], size: g.axes[1] }] };
 }
@@ -484,7 +493,7 @@ export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): Str
   const pred = checkPrediction(ctx, predValue, modelExpr.span);
   if (!pred) return undefined;
   ctx.functions.set(predSt.fn.name, finish(predSt.fn, pred.value.id));
-  const predict: EntryPlan = { fn: predSt.fn.name, inputs: [...predSt.bindings.values()] };
+  const predict: EntryPlan = { fn: predSt.fn.name, inputs: implicitBindings(predSt) };
 
   // one objective per stage
   const stageSpecs = stagesOf(ctx, m, s);
@@ -525,7 +534,7 @@ export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): Str
     }
     ctx.functions.set(st.fn.name, finish(st.fn, loss.id));
     entries.push(st.fn.name);
-    stages.push(readStage(ctx, m, spec.name, spec.entries, { fn: st.fn.name, inputs: [...st.bindings.values()] }, i));
+    stages.push(readStage(ctx, m, spec.name, spec.entries, { fn: st.fn.name, inputs: implicitBindings(st) }, i));
   });
 
   // evaluate, backtest, seed

@@ -79,10 +79,10 @@ function rnnParams(gates: number) {
     const out: ParamSpec[] = [];
     for (let k = 0; k < num(attrs['layers'], 1); k++) {
       const fin = k === 0 ? inSize : H;
-      out.push({ name: `weight_ih_l${k}`, shape: [gates * H, fin], init: 'rnn_uniform' });
-      out.push({ name: `weight_hh_l${k}`, shape: [gates * H, H], init: 'rnn_uniform' });
-      out.push({ name: `bias_ih_l${k}`, shape: [gates * H], init: 'rnn_uniform' });
-      out.push({ name: `bias_hh_l${k}`, shape: [gates * H], init: 'rnn_uniform' });
+      out.push({ name: `weight_ih_l${k}`, shape: [gates * H, fin], init: 'rnn_uniform', fanIn: H });
+      out.push({ name: `weight_hh_l${k}`, shape: [gates * H, H], init: 'rnn_uniform', fanIn: H });
+      out.push({ name: `bias_ih_l${k}`, shape: [gates * H], init: 'rnn_uniform', fanIn: H });
+      out.push({ name: `bias_hh_l${k}`, shape: [gates * H], init: 'rnn_uniform', fanIn: H });
     }
     return out;
   };
@@ -138,7 +138,9 @@ export const nnOps: OpDef[] = [
       const units = num(attrs['units']);
       const init = str(attrs['init'], 'uniform_fan_in') as ParamSpec['init'];
       const ps: ParamSpec[] = [{ name: 'weight', shape: [sized(f.size), units], init }];
-      if (attrs['bias'] !== false) ps.push({ name: 'bias', shape: [units], init: init === 'uniform_fan_in' ? 'uniform_fan_in' : 'zeros' });
+      if (attrs['bias'] !== false) {
+        ps.push(init === 'uniform_fan_in' ? { name: 'bias', shape: [units], init, fanIn: sized(f.size) } : { name: 'bias', shape: [units], init: 'zeros' });
+      }
       return ps;
     },
   },
@@ -224,7 +226,7 @@ export const nnOps: OpDef[] = [
       const c = num(attrs['channels']);
       return [
         { name: 'weight', shape: [num(attrs['kernel']), cin, c], init: 'uniform_fan_in' },
-        { name: 'bias', shape: [c], init: 'uniform_fan_in' },
+        { name: 'bias', shape: [c], init: 'uniform_fan_in', fanIn: num(attrs['kernel']) * cin },
       ];
     },
   },

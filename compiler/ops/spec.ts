@@ -57,6 +57,12 @@ export interface ParamSpec {
   init: 'zeros' | 'ones' | 'xavier_uniform' | 'kaiming_normal' | 'normal' | 'rnn_uniform' | 'uniform_fan_in';
   /** Non-trainable state (batch-norm running statistics). */
   state?: boolean;
+  /**
+   * The fan-in that sets a uniform init's bound 1/√fanIn when the shape alone
+   * does not tell it: a bias takes its weight's fan-in (uniform_fan_in), and
+   * every RNN parameter the hidden size H (rnn_uniform). See runtime/ops/init.ts.
+   */
+  fanIn?: number;
 }
 
 export type OpFamily =

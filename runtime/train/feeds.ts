@@ -1,0 +1,125 @@
+// Feeds: turn the dataset's cross-sections and sample batches into the input
+// tensors an entry function's bindings ask for (features, label, mask, extra
+// fields, graph matrices, step/epoch). This is the only place where data
+// becomes tensors.
+//
+// Assumes: tensors are created inside the trainer's tf.tidy / tape.
+// Guarantees: shapes follow the binding's type (axis order = tensor layout);
+// the row count is the batch's (stocks of a day, or samples).
+
+import * as tf from '@tensorflow/tfjs';
+import { diag } from '../../compiler/diagnostics/codes.js';
+import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
+import type { TensorType } from '../../compiler/ir/types.js';
+import type { InputBinding, StagePlan } from '../../compiler/plan/plan.js';
+import type { Batch, CrossSection, Dataset } from '../data/dataset/dataset.js';
+import type { Feed, TrainData } from './loop.js';
+
+/** Per-day graph tensors for a day's stocks: name → [N, M] matrix and [M] live mask. */
+export type GraphFeed = (graph: string, part: 'matrix' | 'live', instruments: string[]) => Float32Array;
+
+interface Rows {
+  rows: number;
+  features: Record<string, Float32Array>;
+  fields: Record<string, Float32Array>;
+  label: Float32Array;
+  mask?: Uint8Array;
+  instruments?: string[];
+}
+
+function shapeOf(t: TensorType, rows: number, what: string): number[] {
+  return t.axes.map((a, i) => {
+    if (i === 0) return rows;
+    if (typeof a.size !== 'number') throw new DiagnosticError(diag('internalError', { what: `input ${what} has a symbolic axis ${a.name} after the first` }));
+    return a.size;
+  });
+}
+
+function tensorsFor(r: Rows, bindings: InputBinding[], extra: { step: number; epoch: number; graph?: GraphFeed }): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  for (const b of bindings) {
+    const t = b.type as TensorType;
+    const s = b.source;
+    switch (s.kind) {
+      case 'features': {
+        const data = r.features[s.set];
+        if (!data) throw new DiagnosticError(diag('missingInput', { name: b.name, fn: 'the model' }));
+        out[b.name] = tf.tensor(data, shapeOf(t, r.rows, b.name), 'float32');
+        break;
+      }
+      case 'label':
+        out[b.name] = tf.tensor1d(r.label, 'float32');
+        break;
+      case 'mask':
+        out[b.name] = tf.tensor1d(r.mask ?? new Uint8Array(r.rows).fill(1), 'bool');
+        break;
+      case 'field': {
+        const data = r.fields[s.name];
+        if (!data) throw new DiagnosticError(diag('missingInput', { name: b.name, fn: 'the model' }));
+        out[b.name] = tf.tensor1d(data, 'float32');
+        break;
+      }
+      case 'graph': {
+        if (!extra.graph || !r.instruments) throw new DiagnosticError(diag('graphUsage', { problem: `graph ${s.graph} needs daily batches (batch: days)` }));
+        const data = extra.graph(s.graph, s.part, r.instruments);
+        if (s.part === 'live') out[b.name] = tf.tensor1d(Uint8Array.from(data, (v) => (v ? 1 : 0)), 'bool');
+        else out[b.name] = tf.tensor2d(data, [r.rows, data.length / Math.max(1, r.rows)], 'float32');
+        break;
+      }
+      case 'step':
+        out[b.name] = tf.scalar(extra.step, 'float32');
+        break;
+      case 'epoch':
+        out[b.name] = tf.scalar(extra.epoch, 'float32');
+        break;
+      default:
+        throw new DiagnosticError(diag('missingInput', { name: b.name, fn: 'the model' }));
+    }
+  }
+  return out;
+}
+
+function dayFeed(cs: CrossSection, extra: { step: () => number; epoch: number; graph?: GraphFeed }): Feed {
+  return {
+    rows: cs.instruments.length,
+    day: cs.day,
+    instruments: cs.instruments,
+    rawLabel: cs.rawLabel,
+    tensors: (bindings) => tensorsFor({ rows: cs.instruments.length, features: cs.features, fields: cs.fields, label: cs.label, mask: cs.mask, instruments: cs.instruments }, bindings, { step: extra.step(), epoch: extra.epoch, ...(extra.graph ? { graph: extra.graph } : {}) }),
+  };
+}
+
+function batchFeed(b: Batch, extra: { step: () => number; epoch: number }): Feed {
+  return {
+    rows: b.size,
+    tensors: (bindings) => tensorsFor({ rows: b.size, features: b.features, fields: b.fields, label: b.label }, bindings, { step: extra.step(), epoch: extra.epoch }),
+  };
+}
+
+/** The trainer's view of a dataset. `graph` supplies per-day graph tensors when the plan uses graphs. */
+export function datasetFeeds(ds: Dataset, opts: { graph?: GraphFeed } = {}): TrainData {
+  const count = (stage: StagePlan): number => {
+    if (stage.batch.kind === 'days') return ds.days('train').length;
+    const n = ds.sampleCount('train');
+    return stage.batch.dropLast ? Math.floor(n / stage.batch.size) : Math.ceil(n / stage.batch.size);
+  };
+  return {
+    trainBatchCount: count,
+    *trainBatches(stage, epoch, seed) {
+      // The step is derived from the position, so a resumed run sees the same schedule values.
+      let i = 0;
+      const base = epoch * count(stage);
+      const extra = { step: () => base + i++, epoch, ...(opts.graph ? { graph: opts.graph } : {}) };
+      if (stage.batch.kind === 'days') {
+        for (const cs of ds.iterDays('train', { shuffle: stage.batch.shuffle, seed })) yield dayFeed(cs, extra);
+      } else {
+        const b = stage.batch;
+        for (const batch of ds.batches('train', { batchSize: b.size, shuffle: b.shuffle, replacement: b.replacement, dropLast: b.dropLast, seed })) yield batchFeed(batch, extra);
+      }
+    },
+    *dayBatches(segment) {
+      const extra = { step: () => 0, epoch: 0, ...(opts.graph ? { graph: opts.graph } : {}) };
+      for (const cs of ds.iterDays(segment)) yield dayFeed(cs, extra);
+    },
+  };
+}
