@@ -56,6 +56,8 @@ export const codes = {
     () => 'put positional arguments first'),
   invalidEscape: def<{ text: S }>('Q1010', 'error', (p) => `unknown escape sequence ${p.text} in a string`,
     () => 'the escapes are \\" \\\\ \\n \\t; use """...""" for raw text'),
+  tooDeeplyNested: def('Q1011', 'error', () => 'this expression nests too deeply to parse',
+    () => 'split it into several let bindings'),
 
   // ── Q2xxx names and imports ──────────────────────────────────────────────
   unknownName: def<{ name: S; suggestion?: S }>('Q2001', 'error', (p) => `unknown name ${p.name}`,
