@@ -166,7 +166,9 @@ export function createParams(entries: ParamEntry[], seed: number): ParamStore {
   const vars = new Map<string, tf.Variable>();
   for (const e of entries) {
     const values = initParam(e, rng);
-    vars.set(e.key, tf.variable(tf.tensor(values, e.shape, 'float32'), !e.state, `p_${vars.size}`));
+    const init = tf.tensor(values, e.shape, 'float32');
+    vars.set(e.key, tf.variable(init, !e.state));
+    init.dispose();
   }
   return { entries, vars };
 }
@@ -200,7 +202,9 @@ export function writeParams(p: ParamStore, values: Record<string, Float32Array>,
     const v = p.vars.get(k);
     if (!v) continue;
     if (v.size !== data.length) fail(`parameter ${k} has ${v.size} values, the checkpoint has ${data.length}`);
-    v.assign(tf.tensor(data, v.shape, 'float32'));
+    const t = tf.tensor(data, v.shape, 'float32');
+    v.assign(t);
+    t.dispose();
     done.push(k);
   }
   return done;

@@ -122,7 +122,9 @@ function assignFlat(p: ParamStore, keys: string[], flat: Float32Array): void {
   let off = 0;
   for (const k of keys) {
     const v = p.vars.get(k)!;
-    v.assign(tf.tensor(flat.subarray(off, off + v.size), v.shape, 'float32'));
+    const t = tf.tensor(flat.subarray(off, off + v.size), v.shape, 'float32');
+    v.assign(t);
+    t.dispose();
     off += v.size;
   }
 }
