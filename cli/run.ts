@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { BackendName } from '../runtime/backend.js';
+import { diag } from '../compiler/diagnostics/codes.js';
 import { compileFiles } from '../compiler/pipeline.js';
 import { parseArgs, unknownFlags } from './args.js';
 import { nodeHost, printDiagnostics, qvFiles, type Io } from './main.js';
@@ -50,7 +51,8 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const want = a.flags.get('strategy');
   const plan = typeof want === 'string' ? c.plans.find((p) => p.strategy === want) : c.plans[0];
   if (!plan) {
-    io.err(typeof want === 'string' ? `quiver: no strategy ${want} in ${a.positional[0]} (has ${c.plans.map((p) => p.strategy).join(', ') || 'none'})\n` : `quiver: ${a.positional[0]} declares no strategy\n`);
+    const name = typeof want === 'string' ? want : '(any)';
+    printDiagnostics(io, [diag('noStrategy', { name }, { location: files[0]!, hints: [c.plans.length ? `strategies here: ${c.plans.map((p) => p.strategy).join(', ')}` : 'declare one: strategy name { data ..., model ... }'] })], c.resolved.sources, false);
     return 1;
   }
   if (typeof want !== 'string' && c.plans.length > 1) io.err(`quiver: running ${plan.strategy} (the file has ${c.plans.length} strategies; pick one with --strategy)\n`);

@@ -13,7 +13,7 @@ import type { ArgSpec, OpDef } from '../ops/spec.js';
 import { isShapeError } from '../ops/spec.js';
 import { constant, emit } from './builder.js';
 import { report, type Ctx, type Scope } from './context.js';
-import { describe, POISON, type Value } from './values.js';
+import { describe, POISON, tensorText, type Value } from './values.js';
 
 export interface CallArg {
   name?: string;
@@ -294,14 +294,22 @@ export function bindArgs(ctx: Ctx, sc: Scope, ev: Evaluate, opName: string, spec
   return ok ? out : undefined;
 }
 
-/** Run the op's shape rule and emit the node; shape errors become diagnostics on the blamed arguments. */
-export function emitOp(ctx: Ctx, sc: Scope, op: OpDef, b: Bound, callSpan: Span, extraAttrs: Attrs = {}): Value {
+/**
+ * Run the op's shape rule and emit the node; shape errors become diagnostics
+ * on the blamed arguments. `whole`: point at the whole expression (binary
+ * operators) and show each blamed operand, with its type, as related.
+ */
+export function emitOp(ctx: Ctx, sc: Scope, op: OpDef, b: Bound, callSpan: Span, extraAttrs: Attrs = {}, whole = false): Value {
   const attrs = { ...b.attrs, ...extraAttrs };
   const r = op.shape(b.inputTypes, attrs);
   if (isShapeError(r)) {
-    const spans = r.blame.map((n) => b.spans[n]).filter((s): s is Span => s !== undefined);
-    const primary = spans[0] ?? callSpan;
-    const related = spans.slice(1).map((s, i) => ({ span: s, message: `argument ${r.blame[i + 1]} of ${op.name}` }));
+    const blamed = r.blame.map((n) => ({ name: n, span: b.spans[n] })).filter((x): x is { name: string; span: Span } => x.span !== undefined);
+    const label = (n: string) => {
+      const t = b.inputTypes[n];
+      return t ? `this is ${tensorText(t)}` : `argument ${n} of ${op.name}`;
+    };
+    const primary = whole ? callSpan : (blamed[0]?.span ?? callSpan);
+    const related = (whole ? blamed : blamed.slice(1)).map((x) => ({ span: x.span, message: label(x.name) }));
     report(ctx, r.error, r.params as never, { span: primary, related });
     return POISON;
   }

@@ -48,6 +48,8 @@ export interface Scope {
   inLoss: boolean;
   /** memory writes collected (loss bodies) */
   hooks: Hooks;
+  /** names read in the current body (for unused-binding warnings) */
+  used?: Set<string>;
 }
 
 /** Context-specific behaviour (strategy scopes resolve `market.x`, `pred`, `step`). */

@@ -8,7 +8,7 @@
 import type { Expr } from '../../grammar/ast.js';
 import type { Span } from '../diagnostics/diagnostic.js';
 import type { TensorType } from '../ir/types.js';
-import { lookupOp } from '../ops/registry.js';
+import { lookupOp, opNames } from '../ops/registry.js';
 import { binaryFns, unaryFns } from '../passes/const-fold.js';
 import { lookup, visibleNames } from '../resolve.js';
 import type { ModuleInfo } from '../resolve.js';
@@ -92,7 +92,12 @@ export function declValue(ctx: Ctx, m: ModuleInfo, name: string, span: Span): Va
 }
 
 export function evalName(ctx: Ctx, sc: Scope, name: string, span: Span): Value {
-  const v = lookupVar(sc, name) ?? sc.hooks.name?.(name, span, sc) ?? declValue(ctx, sc.module, name, span);
+  const local = lookupVar(sc, name);
+  if (local) {
+    sc.used?.add(name);
+    return local;
+  }
+  const v = sc.hooks.name?.(name, span, sc) ?? declValue(ctx, sc.module, name, span);
   if (v) return v;
   const op = lookupOp(name);
   if (op) return { k: 'op', op };
@@ -101,7 +106,7 @@ export function evalName(ctx: Ctx, sc: Scope, name: string, span: Span): Value {
   if (name === 'step' || name === 'epoch') return { k: 'tensor', id: input(sc.fn, name, SCALAR), type: SCALAR, fn: sc.fn };
   const names: string[] = [...visibleNames(ctx.r, sc.module)];
   for (let s: Scope | undefined = sc; s; s = s.parent) names.push(...s.vars.keys());
-  const suggestion = closest(name, [...names, ...Object.keys(CONSTANTS)]);
+  const suggestion = closest(name, [...names, ...Object.keys(CONSTANTS), ...opNames()]);
   return report(ctx, 'unknownName', suggestion ? { name, suggestion } : { name }, { span });
 }
 
@@ -173,7 +178,7 @@ export function evalBinary(ctx: Ctx, sc: Scope, op: string, a0: Value, b0: Value
     { value: a, span: aSpan },
     { value: b, span: bSpan },
   ], span);
-  return bound ? emitOp(ctx, sc, def, bound, span) : POISON;
+  return bound ? emitOp(ctx, sc, def, bound, span, {}, true) : POISON;
 }
 
 function evalUnary(ctx: Ctx, sc: Scope, op: string, v: Value, span: Span): Value {

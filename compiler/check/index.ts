@@ -79,5 +79,13 @@ export function checkResolved(r: Resolved, opts: { all?: boolean } = {}): CheckR
   const functions: Program['functions'] = {};
   for (const [k, f] of ctx.functions) functions[k] = f;
   const entries = out.entries.length ? out.entries : [...out.models.values()];
-  return { program: { functions, entries }, plans: out.plans, models: out.models, diagnostics: ctx.diags };
+  // A model body is elaborated once per instantiation: report each problem once.
+  const seen = new Set<string>();
+  const diagnostics = ctx.diags.filter((d) => {
+    const k = JSON.stringify([d.code, d.message, d.span]);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return { program: { functions, entries }, plans: out.plans, models: out.models, diagnostics };
 }

@@ -501,6 +501,7 @@ export function elaborateBody(ctx: Ctx, sc: Scope, body: Stmt[], name: string, n
   const bound = new Map<string, { span: Span; used: boolean }>();
   let result: Value | undefined;
   const scope = child(sc);
+  scope.used = new Set();
   const origLookup = scope.vars;
   for (const st of body) {
     if (result !== undefined) break;
@@ -538,11 +539,16 @@ export function elaborateBody(ctx: Ctx, sc: Scope, body: Stmt[], name: string, n
         continue;
       }
       pat.items.forEach((i, k) => {
-        if (i.name !== '_') origLookup.set(i.name, items[k]!);
+        if (i.name === '_') return;
+        origLookup.set(i.name, items[k]!);
+        bound.set(i.name, { span: i.span, used: false });
       });
     }
   }
   if (result === undefined) return report(ctx, 'missingReturn', { name }, { span: nameSpan });
+  for (const [n, b] of bound) {
+    if (!scope.used.has(n) && !n.startsWith('_')) report(ctx, 'unusedBinding', { name: n }, { span: b.span });
+  }
   return result;
 }
 

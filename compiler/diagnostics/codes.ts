@@ -111,7 +111,6 @@ export const codes = {
   notATensor: def<{ what: S }>('Q3023', 'error', (p) => `${p.what} is not a tensor`),
   notPipeable: def<{ what: S }>('Q3024', 'error', (p) => `cannot pipe into ${p.what}`,
     () => 'the right side of |> must be a function, a layer or a model'),
-  ambiguousAxis: def<{ axis: S; type: S }>('Q3025', 'error', (p) => `cannot tell which axis of [${p.type}] is ${p.axis}`),
 
   // ── Q4xxx time alignment and look-ahead ──────────────────────────────────
   futureRead: def<{ expr: S }>('Q4001', 'error',

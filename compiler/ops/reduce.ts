@@ -19,6 +19,7 @@ function reduceShape(ins: Inputs, attrs: Attrs, dtype?: DType): ShapeResult {
   if (new Set(over).size !== over.length) return err('duplicateAxis', { axis: over.find((a, i) => over.indexOf(a) !== i)! }, 'over');
   const mask = ins['mask'];
   if (mask) {
+    if (!mask.axes.every((a) => x.axes.some((b) => b.name === a.name))) return err('maskAxes', { mask: names(mask), x: names(x) }, 'mask', 'x');
     const m = broadcast(x, mask, x.dtype, 'x', 'mask');
     if (isShapeError(m)) return m;
     if (m.axes.length !== x.axes.length) return err('maskAxes', { mask: names(mask), x: names(x) }, 'mask', 'x');

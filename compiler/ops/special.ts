@@ -13,6 +13,7 @@ const MASK = { name: 'mask', kind: 'tensor', optional: true } as const;
 
 function maskFits(x: TensorType, mask: TensorType | undefined): ShapeResult | null {
   if (!mask) return null;
+  if (!mask.axes.every((a) => axisOf(x, a.name))) return err('maskAxes', { mask: names(mask), x: names(x) }, 'mask', 'x');
   const m = broadcast(x, mask, x.dtype, 'x', 'mask');
   if (isShapeError(m)) return m;
   if (m.axes.length !== x.axes.length) return err('maskAxes', { mask: names(mask), x: names(x) }, 'mask', 'x');

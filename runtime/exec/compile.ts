@@ -201,7 +201,7 @@ export function writeParams(p: ParamStore, values: Record<string, Float32Array>,
     }
     const v = p.vars.get(k);
     if (!v) continue;
-    if (v.size !== data.length) fail(`parameter ${k} has ${v.size} values, the checkpoint has ${data.length}`);
+    if (v.size !== data.length) throw new DiagnosticError(diag('checkpointMismatch', { path: k, what: `parameter ${k} has ${v.size} values, the checkpoint has ${data.length}` }));
     const t = tf.tensor(data, v.shape, 'float32');
     v.assign(t);
     t.dispose();
