@@ -31,7 +31,8 @@ import { buildDataset, type Dataset } from './data/dataset/dataset.js';
 import { closeMarket, openMarket } from './data/db.js';
 import { loadMembership, loadPanel, marketVersion } from './data/load.js';
 import type { Panel } from './data/panel.js';
-import { generateMarket } from './data/synth/index.js';
+import { generateMarket, isolateEffects, type EffectName, type EffectOverrides } from './data/synth/index.js';
+import { createHash } from 'node:crypto';
 import { crossSectionsFromDays } from './eval/cross-sections.js';
 import { evaluateSignal } from './eval/metrics.js';
 import { compileFunction, createParams, disposeParams, paramSpecs } from './exec/compile.js';
@@ -93,12 +94,14 @@ function stamp(d = new Date()): string {
 export async function marketFile(plan: Plan, cacheDir: string, log: (s: string) => void): Promise<string> {
   if (plan.source.kind === 'duckdb') return resolve(dirname(plan.file), plan.source.path);
   const s = plan.source;
-  const effects = Object.keys(s.effects).length ? `-${Buffer.from(JSON.stringify(s.effects)).toString('base64url').slice(0, 16)}` : '';
-  const path = join(cacheDir, 'data', `demo-${s.preset}-${s.seed}${effects}.duckdb`);
+  const custom = Object.keys(s.effects).length || s.only ? `-${createHash('sha256').update(JSON.stringify([s.effects, s.only ?? null])).digest('hex').slice(0, 12)}` : '';
+  const path = join(cacheDir, 'data', `demo-${s.preset}-${s.seed}${custom}.duckdb`);
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true });
     log(`generating the demo market (${s.preset}, seed ${s.seed}) → ${path}`);
-    const sum = await generateMarket({ path, preset: s.preset, seed: s.seed, effects: s.effects as never });
+    const base = s.only ? isolateEffects(s.preset, s.only as EffectName[]) : undefined;
+    const effects = { ...(base ?? {}), ...s.effects } as EffectOverrides;
+    const sum = await generateMarket({ path, preset: s.preset, seed: s.seed, effects });
     log(`  ${sum.stocks} stocks, ${sum.days} days, ${(sum.timings.totalMs / 1000).toFixed(1)} s`);
   }
   return path;

@@ -333,19 +333,35 @@ export function readProcessor(ctx: Ctx, v: Value, span: Span, segments: Record<s
 export function readSource(ctx: Ctx, v: Value, span: Span): DataSource | undefined {
   const c = callee(v);
   if (c?.name === 'demo') {
-    const args = c.call ? takeArgs(ctx, c.call, ['preset', 'seed', 'effects']) : new Map();
+    const args = c.call ? takeArgs(ctx, c.call, ['preset', 'seed', 'effects', 'only']) : new Map();
     if (!args) return undefined;
     const preset = text(ctx, args.get('preset'), 'preset', 'small');
     if (preset !== 'small' && preset !== 'csi300') {
       report(ctx, 'badAttribute', { name: 'demo preset', value: JSON.stringify(preset) }, { span: args.get('preset')!.span, hints: ['"small" or "csi300"'] });
       return undefined;
     }
-    const effects: Record<string, number> = {};
+    const effects: Record<string, number | Record<string, number | boolean>> = {};
     const eff = args.get('effects');
     if (eff?.value.k === 'record') {
-      for (const [k, x] of eff.value.fields) effects[k] = number(ctx, { value: x, span: eff.span }, `effect ${k}`, 0);
+      for (const [k, x] of eff.value.fields) {
+        if (x.k === 'record') {
+          const sub: Record<string, number | boolean> = {};
+          for (const [pk, pv] of x.fields) {
+            if (pv.k === 'num' || pv.k === 'bool') sub[pk] = pv.v;
+            else report(ctx, 'typeMismatch', { expected: `a number or Bool for ${k}.${pk}`, found: describe(pv) }, { span: eff.span });
+          }
+          effects[k] = sub;
+        } else effects[k] = number(ctx, { value: x, span: eff.span }, `effect ${k}`, 0);
+      }
     } else if (eff) report(ctx, 'typeMismatch', { expected: 'a record of effect amplitudes', found: describe(eff.value) }, { span: eff.span });
-    return { kind: 'demo', preset, seed: number(ctx, args.get('seed'), 'seed', 7, { int: true }), effects };
+    const out: DataSource = { kind: 'demo', preset, seed: number(ctx, args.get('seed'), 'seed', 7, { int: true }), effects };
+    const only = args.get('only');
+    if (only) {
+      if (only.value.k === 'list' && only.value.items.every((x: Value) => x.k === 'str' || x.k === 'builtin')) {
+        out.only = only.value.items.map((x: Value) => (x.k === 'str' ? x.v : x.k === 'builtin' ? x.name : ''));
+      } else report(ctx, 'typeMismatch', { expected: 'a list of effect names, e.g. ["temporal"]', found: describe(only.value) }, { span: only.span });
+    }
+    return out;
   }
   if (c?.name === 'duckdb' && c.call) {
     const args = takeArgs(ctx, c.call, ['path']);

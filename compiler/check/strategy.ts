@@ -348,8 +348,12 @@ function stagesOf(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): { name: string; ent
   else if (c) {
     const e = valueExpr(c);
     const found = e?.kind === 'Name' ? lookup(ctx.r, m, e.name) : undefined;
-    if (found?.kind === 'decl' && found.decl.kind === 'TrainDecl') body = found.decl.body;
-    else report(ctx, 'typeMismatch', { expected: 'a train block { ... } or the name of a train declaration', found: 'another form' }, { span: c.span });
+    if (found?.kind === 'decl' && found.decl.kind === 'TrainDecl') {
+      body = found.decl.body;
+      // `train qlib_rnn { epochs: 30 }`: the named block with some settings replaced.
+      const over = !isTrainClause(c) && c.body.kind === 'ValueBody' ? c.body.settings : undefined;
+      if (over) body = { ...body, items: [...body.items, ...over.entries] };
+    } else report(ctx, found ? 'wrongKind' : 'unknownName', found ? { name: e?.kind === 'Name' ? e.name : '?', expected: 'a train declaration', found: 'another declaration' } : { name: e?.kind === 'Name' ? e.name : '?' } as never, { span: c.span });
   }
   if (!body) return [{ name: 'main', entries: [], span: s.name.span }];
   const defaults = body.items.filter((i): i is RecordEntry => !('kind' in i && (i as Stage).kind === 'Stage'));

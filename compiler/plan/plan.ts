@@ -8,7 +8,12 @@ import type { Type } from '../ir/types.js';
 import type { DatasetSpec } from './data.js';
 
 export type DataSource =
-  | { kind: 'demo'; preset: 'small' | 'csi300'; seed: number; effects: Record<string, number> }
+  /**
+   * The embedded synthetic market. `effects` overrides amplitudes (a number)
+   * or parameters (a record, e.g. { shuffle: true }); `only` keeps just the
+   * named effects on (docs/synthetic-market.md).
+   */
+  | { kind: 'demo'; preset: 'small' | 'csi300'; seed: number; effects: Record<string, number | Record<string, number | boolean>>; only?: string[] }
   | { kind: 'duckdb'; path: string };
 
 export interface GraphPlan {
