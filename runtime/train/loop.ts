@@ -84,7 +84,7 @@ export interface TrainOptions {
   afterStep?: (info: { stage: number; epoch: number; step: number }) => void;
 }
 
-interface Position {
+export interface Position {
   stage: number;
   /** the next epoch to run */
   epoch: number;
@@ -92,6 +92,11 @@ interface Position {
   best: number | null;
   bad: number;
   seconds: number;
+  /** the stage's current learning rate (lr schedules change it between epochs) */
+  lr: number;
+  /** plateau schedule: best monitored value and epochs without improvement */
+  plateauBest: number | null;
+  plateauBad: number;
 }
 
 function mix(...xs: number[]): number {
@@ -186,7 +191,7 @@ export function trainStages(o: TrainOptions): TrainResult {
   const { plan, program, kernels, data, params } = o;
   const progress = o.progress ?? silentProgress;
   const predictFn = compileFunction(program.functions[plan.predict.fn]!, kernels, program);
-  let pos: Position = { stage: 0, epoch: 0, history: [], best: null, bad: 0, seconds: 0 };
+  let pos: Position = { stage: 0, epoch: 0, history: [], best: null, bad: 0, seconds: 0, lr: NaN, plateauBest: null, plateauBad: 0 };
   let opt: OptimizerState | undefined;
   let bestFlat: Float32Array | undefined;
   let ring: Float32Array[] = [];
@@ -220,6 +225,9 @@ export function trainStages(o: TrainOptions): TrainResult {
         if (stage.resetOptimizer || !opt) opt = undefined;
         pos.best = null;
         pos.bad = 0;
+        pos.lr = stage.optimizer.lr;
+        pos.plateauBest = null;
+        pos.plateauBad = 0;
         bestFlat = undefined;
         ring = [];
       }
@@ -267,7 +275,7 @@ export function trainStages(o: TrainOptions): TrainResult {
             if (accN > 1) for (let i = 0; i < acc.length; i++) acc[i]! /= accN;
             if (stage.clip?.kind === 'value') clipByValue(acc, stage.clip.value);
             else if (stage.clip?.kind === 'norm') clipByNorm(acc, stage.clip.value);
-            optimizerStep(stage.optimizer, stage.optimizer.lr, opt, flat, acc);
+            optimizerStep(stage.optimizer, pos.lr, opt, flat, acc);
             assignFlat(params, keys, flat);
             acc = null;
             accN = 0;
@@ -279,7 +287,7 @@ export function trainStages(o: TrainOptions): TrainResult {
           for (let i = 0; i < acc.length; i++) acc[i]! /= accN;
           if (stage.clip?.kind === 'value') clipByValue(acc, stage.clip.value);
           else if (stage.clip?.kind === 'norm') clipByNorm(acc, stage.clip.value);
-          optimizerStep(stage.optimizer, stage.optimizer.lr, opt, flat, acc);
+          optimizerStep(stage.optimizer, pos.lr, opt, flat, acc);
           assignFlat(params, keys, flat);
         }
         // Evaluation (with parameters averaged over the last k epochs when asked).
@@ -308,6 +316,7 @@ export function trainStages(o: TrainOptions): TrainResult {
           } else pos.bad++;
           if (stage.averageLast > 0) assignFlat(params, keys, current);
         }
+        adjustLr(stage, pos, rec, es?.mode ?? 'min');
         rec.seconds = (performance.now() - t0) / 1000;
         pos.seconds += rec.seconds;
         pos.history.push(rec);
@@ -328,6 +337,25 @@ export function trainStages(o: TrainOptions): TrainResult {
   }
   progress.done();
   return { history: pos.history, seconds: pos.seconds };
+}
+
+/** Learning-rate schedules, applied between epochs: step decay, or decay on a plateau of the monitored value. */
+export function adjustLr(stage: StagePlan, pos: Position, rec: EpochRecord, mode: 'max' | 'min'): void {
+  const s = stage.lrSchedule;
+  if (s.kind === 'step') {
+    if ((rec.epoch + 1) % s.every === 0) pos.lr *= s.gamma;
+  } else if (s.kind === 'plateau') {
+    const v = rec.validMetric ?? rec.trainLoss;
+    const m = rec.validMetric === undefined ? 'min' : mode;
+    const better = pos.plateauBest === null || (m === 'max' ? v > pos.plateauBest * (1 + Math.sign(pos.plateauBest) * s.threshold) : v < pos.plateauBest * (1 - Math.sign(pos.plateauBest) * s.threshold));
+    if (Number.isFinite(v) && better) {
+      pos.plateauBest = v;
+      pos.plateauBad = 0;
+    } else if (++pos.plateauBad > s.patience) {
+      pos.lr = Math.max(pos.lr * s.factor, s.minLr);
+      pos.plateauBad = 0;
+    }
+  }
 }
 
 function saveCheckpoint(path: string, params: ParamStore, pos: Position, opt: OptimizerState | undefined, best: Float32Array | undefined, ring: Float32Array[], stage: number, epoch: number): void {

@@ -14,7 +14,7 @@ import type { InputBinding, Plan } from '../../../compiler/plan/plan.js';
 import { initBackend } from '../../../runtime/backend.js';
 import { createParams, disposeParams, paramSpecs, readParams } from '../../../runtime/exec/compile.js';
 import { kernels } from '../../../runtime/ops/index.js';
-import { trainStages, type Feed, type TrainData } from '../../../runtime/train/loop.js';
+import { adjustLr, trainStages, type Feed, type TrainData } from '../../../runtime/train/loop.js';
 import { compileSource, errorsOf } from '../../helpers/compile.js';
 
 const SOURCE = `
@@ -214,5 +214,25 @@ describe('training loop', () => {
     expect(Array.from(final[key]!)).toEqual(Array.from(snapshots[best]![key]!));
     if (best < scores.length - 1) expect(r.history.length).toBeLessThanOrEqual(best + 1 + 2);
     disposeParams(p);
+  });
+});
+
+describe('learning-rate schedules', () => {
+  const pos = (lr: number) => ({ stage: 0, epoch: 0, history: [], best: null, bad: 0, seconds: 0, lr, plateauBest: null, plateauBad: 0 });
+  const rec = (epoch: number, v: number) => ({ stage: 'main', epoch, trainLoss: v, validMetric: v, seconds: 0 });
+
+  it('step decay multiplies by gamma every n epochs', () => {
+    const stage = { ...plan.stages[0]!, lrSchedule: { kind: 'step' as const, every: 2, gamma: 0.5 } };
+    const p = pos(1);
+    for (let e = 0; e < 5; e++) adjustLr(stage, p, rec(e, 0), 'max');
+    expect(p.lr).toBe(0.25);
+  });
+
+  it('plateau decay waits `patience` epochs without improvement, then cuts, never below min_lr', () => {
+    const stage = { ...plan.stages[0]!, lrSchedule: { kind: 'plateau' as const, factor: 0.5, patience: 1, threshold: 1e-4, minLr: 0.3 } };
+    const p = pos(1);
+    const values = [0.1, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2];
+    const lrs = values.map((v, e) => (adjustLr(stage, p, rec(e, v), 'max'), p.lr));
+    expect(lrs).toEqual([1, 1, 1, 0.5, 0.5, 0.3, 0.3, 0.3]);
   });
 });

@@ -1,0 +1,182 @@
+// Fitting the fitted processors (RobustZScoreNorm, ZScoreNorm, MinMaxNorm)
+// on their fit window only, per column, pooled over every kept row of every
+// day in [fitStart, fitEnd] — Qlib's semantics.
+//
+// The values a stage is fitted on are the outputs of the stages before it,
+// built day by day from the column source, a chunk of columns at a time, so
+// a window set's 360 columns are never all materialised: the gather buffer
+// stays under `budgetBytes` (a stage after `dropna` needs whole rows and is
+// fitted in one chunk). Medians are exact (radix selection, select.ts).
+// Guarantees: nothing outside the fit window is read to fit, so changing
+// data outside it cannot change the parameters.
+
+import type { Diagnostic } from '../../../compiler/diagnostics/diagnostic.js';
+import { diag } from '../../../compiler/diagnostics/codes.js';
+import type { DayRows, FeatureSource } from './source.js';
+import { FITTED, runStages, type Stage } from './processors.js';
+import { dayRange } from './membership.js';
+import { median, medianAbsDeviation } from './select.js';
+import { runTasks, taskModule } from '../expr/pool.js';
+import type { FitColumnsJob } from './fit-task.js';
+
+export interface FitContext {
+  source: FeatureSource;
+  stages: Stage[];
+  days: readonly string[];
+  dayRows: DayRows;
+  /** Optional row mask over dataset rows (1 = keep) applied before the stages. */
+  baseKeep?: Uint8Array;
+  budgetBytes: number;
+  diagnostics: Diagnostic[];
+  /** Worker threads for the order-free fast path (1 = this thread only). */
+  threads: number;
+}
+
+/** Below this many gathered values a fit is not worth shipping to workers. */
+const PARALLEL_MIN_VALUES = 4_000_000;
+
+/** Fit every fitted stage in order (each on the outputs of the stages before it). */
+export async function fitStages(ctx: FitContext): Promise<void> {
+  for (let k = 0; k < ctx.stages.length; k++) if (FITTED.has(ctx.stages[k]!.proc.kind)) await fitStage(ctx, k);
+}
+
+async function fitStage(ctx: FitContext, k: number): Promise<void> {
+  const { source, stages, days, dayRows: dr } = ctx;
+  const st = stages[k]!;
+  const proc = st.proc as Extract<Stage['proc'], { fitStart: string }>;
+  const nCols = source.names.length;
+  const aliveIn = k > 0 ? stages[k - 1]!.alive : new Uint8Array(nCols).fill(1);
+  const fitCols: number[] = [];
+  for (let j = 0; j < nCols; j++) if (aliveIn[j]) fitCols.push(j);
+  st.center = new Float64Array(nCols).fill(NaN);
+  st.scale = new Float64Array(nCols).fill(NaN);
+  const [a, b] = dayRange(days, proc.fitStart, proc.fitEnd);
+  let total = 0;
+  let widest = 0;
+  for (let t = a; t < b; t++) {
+    const n = dr.offsets[t + 1]! - dr.offsets[t]!;
+    total += n;
+    widest = Math.max(widest, n);
+  }
+  if (total === 0) {
+    ctx.diagnostics.push(diag('datasetEmptyFitWindow', { start: proc.fitStart, end: proc.fitEnd }));
+    return;
+  }
+  if (st.proc.kind !== 'zscore' && !ctx.baseKeep && stages.slice(0, k).every((s) => s.proc.kind === 'drop_col' || s.proc.kind === 'filter_col')) {
+    // Fast path: the stage sees raw values and its statistics ignore order —
+    // gather each column straight from the source (on worker threads when large).
+    if (ctx.threads > 1 && total * fitCols.length >= PARALLEL_MIN_VALUES) {
+      try {
+        const groups = Math.min(fitCols.length, ctx.threads * 4);
+        const jobs: FitColumnsJob[] = [];
+        for (let g = 0; g < groups; g++) {
+          const cols = fitCols.slice(Math.floor((g * fitCols.length) / groups), Math.floor(((g + 1) * fitCols.length) / groups));
+          if (cols.length) jobs.push({ kind: st.proc.kind, source: source.shared(), cols, a, b, total });
+        }
+        const res = await runTasks<{ center: number[]; scale: number[] }>(taskModule('./fit-task', import.meta.url), 'fitColumns', jobs, ctx.threads);
+        res.forEach((r, g) => {
+          jobs[g]!.cols.forEach((j, q) => {
+            st.center![j] = r.center[q]!;
+            st.scale![j] = r.scale[q]!;
+          });
+        });
+        return;
+      } catch {
+        // Workers unavailable: fit on this thread below.
+      }
+    }
+    fitColumnGroups(source, st.proc.kind, fitCols, a, b, total, (j, center, scale) => {
+      st.center![j] = center;
+      st.scale![j] = scale;
+    });
+    return;
+  }
+  const needsWholeRows = stages.slice(0, k).some((s) => s.proc.kind === 'dropna' || s.proc.kind === 'dropna_label');
+  const chunk = needsWholeRows ? fitCols.length : Math.max(1, Math.min(fitCols.length, Math.floor(ctx.budgetBytes / (4 * total))));
+  const gathered = new Float32Array(chunk * total);
+  const counts = new Int32Array(chunk);
+  const block = new Float32Array(widest * chunk);
+  const keep = new Uint8Array(widest);
+  for (let c0 = 0; c0 < fitCols.length; c0 += chunk) {
+    const cols = Int32Array.from(fitCols.slice(c0, c0 + chunk));
+    const C = cols.length;
+    counts.fill(0);
+    for (let t = a; t < b; t++) {
+      const off = dr.offsets[t]!;
+      const n = dr.offsets[t + 1]! - off;
+      if (n === 0) continue;
+      source.fill(t, off, n, cols, block);
+      for (let r = 0; r < n; r++) keep[r] = ctx.baseKeep ? ctx.baseKeep[off + r]! : 1;
+      runStages(stages, 0, k, block, n, cols, keep, off);
+      for (let c = 0; c < C; c++) {
+        const dst = c * total;
+        let m = counts[c]!;
+        for (let r = 0; r < n; r++) {
+          if (!keep[r]) continue;
+          const v = block[r * C + c]!;
+          if (v === v) gathered[dst + m++] = v;
+        }
+        counts[c] = m;
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      const vals = gathered.subarray(c * total, c * total + counts[c]!);
+      const [center, scale] = columnStats(st.proc.kind, vals);
+      st.center[cols[c]!] = center;
+      st.scale[cols[c]!] = scale;
+    }
+  }
+}
+
+/** Columns gathered together per sweep of the source in the fast path. */
+const GROUP = 16;
+
+/** The fast path: gather groups of columns straight from the source, then their statistics. */
+export function fitColumnGroups(
+  source: FeatureSource,
+  kind: string,
+  cols: readonly number[],
+  a: number,
+  b: number,
+  total: number,
+  put: (j: number, center: number, scale: number) => void,
+): void {
+  const G = Math.min(GROUP, cols.length);
+  const buf = new Float32Array(G * total);
+  const counts = new Int32Array(G);
+  for (let g0 = 0; g0 < cols.length; g0 += G) {
+    const group = cols.slice(g0, g0 + G);
+    source.gatherColumns(group, a, b, buf, total, counts);
+    group.forEach((j, q) => {
+      const [center, scale] = columnStats(kind, buf.subarray(q * total, q * total + counts[q]!));
+      put(j, center, scale);
+    });
+  }
+}
+
+/** (centre, scale) of one column's fit values (NaN-free). */
+export function columnStats(kind: string, vals: Float32Array): [number, number] {
+  const n = vals.length;
+  if (n === 0) return [NaN, NaN];
+  if (kind === 'robust_zscore') {
+    const med = median(vals, n);
+    const mad = medianAbsDeviation(vals, n, med);
+    return [med, (mad + 1e-12) * 1.4826];
+  }
+  if (kind === 'zscore') {
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += vals[j]!;
+    const mean = sum / n;
+    let ss = 0;
+    for (let j = 0; j < n; j++) ss += (vals[j]! - mean) * (vals[j]! - mean);
+    return [mean, Math.sqrt(ss / n)];
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let j = 0; j < n; j++) {
+    const v = vals[j]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi - lo];
+}
