@@ -6,12 +6,14 @@
 // without a row are NaN; the sample has no vwap, so `vwap` is all NaN (Qlib's
 // public data has none either). Instrument order: as first seen in the file.
 
+import { sampleDir } from '../runtime/data/import/sample.js';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Panel } from '../runtime/data/panel.js';
 
-export const SAMPLE_PATH = '/work/shared/data/sample_csi300_2018-2020.csv.gz';
-export const MEMBERSHIP_PATH = '/work/shared/data/csi300_membership_intervals.csv';
+export const SAMPLE_PATH = join(sampleDir() ?? 'data/csi300-sample', 'sample_csi300_2018-2020.csv.gz');
+export const MEMBERSHIP_PATH = join(sampleDir() ?? 'data/csi300-sample', 'csi300_membership_intervals.csv');
 
 const FIELDS = ['open', 'high', 'low', 'close', 'volume', 'factor'] as const;
 

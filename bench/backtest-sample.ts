@@ -7,11 +7,12 @@
 // Also reads the point-in-time membership intervals so scores can be limited
 // to the stocks in the index on each day.
 
+import { sampleDir } from '../runtime/data/import/sample.js';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { Panel } from '../runtime/data/panel.js';
 
-export const SAMPLE_DIR = '/work/shared/data';
+export const SAMPLE_DIR = sampleDir() ?? 'data/csi300-sample';
 
 export function loadSample(path = `${SAMPLE_DIR}/sample_csi300_2018-2020.csv.gz`): Panel {
   const text = gunzipSync(readFileSync(path)).toString('utf8');

@@ -23,7 +23,7 @@ export const SAMPLE_FILES = {
   calendar: 'trading_calendar_2010_2026.csv',
 } as const;
 
-/** The sample's folder, or null when none is found. */
+/** The sample's folder (the copy in the repository's data/csi300-sample, or a shared/data folder), or null when none is found. */
 export function sampleDir(): string | null {
   const env = process.env.QUIVER_SAMPLE_DIR;
   if (env && existsSync(join(env, SAMPLE_FILES.bars))) return env;
@@ -31,7 +31,7 @@ export function sampleDir(): string | null {
   for (const start of starts) {
     let dir = resolve(start);
     for (;;) {
-      for (const cand of [join(dir, 'shared', 'data'), join(dir, '..', 'shared', 'data')]) {
+      for (const cand of [join(dir, 'data', 'csi300-sample'), join(dir, 'shared', 'data'), join(dir, '..', 'shared', 'data')]) {
         if (existsSync(join(cand, SAMPLE_FILES.bars))) return resolve(cand);
       }
       const up = dirname(dir);

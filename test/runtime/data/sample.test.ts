@@ -28,7 +28,7 @@ function capture(): CliIO & { text: () => string; errors: () => string } {
 }
 
 beforeAll(async () => {
-  expect(SAMPLE, 'the shared CSI300 sample (shared/data) must be present').not.toBeNull();
+  expect(SAMPLE, 'the CSI300 sample (data/csi300-sample) must be present').not.toBeNull();
   dir = tempDir('sample');
   out = join(dir, 'csi300.duckdb');
   const io = capture();
@@ -41,7 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  closeMarket(db);
+  if (db) closeMarket(db);
   removeDir(dir);
 });
 

@@ -3,6 +3,8 @@
 // with zlib and a plain CSV split. Volume-0 rows are suspended days: every
 // field NaN, as in Qlib's data (docs/expressions.md).
 
+import { sampleDir } from '../../../../runtime/data/import/sample.js';
+import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -33,7 +35,7 @@ describe('feature set definitions', () => {
 });
 
 function readSample(): Panel {
-  const text = gunzipSync(readFileSync('/work/shared/data/sample_csi300_2018-2020.csv.gz')).toString('utf8');
+  const text = gunzipSync(readFileSync(join(sampleDir()!, 'sample_csi300_2018-2020.csv.gz'))).toString('utf8');
   const lines = text.trim().split('\n');
   const header = lines[0]!.split(',');
   const rows = lines.slice(1).map((l) => l.split(','));
