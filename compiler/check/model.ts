@@ -552,7 +552,9 @@ export function elaborateBody(ctx: Ctx, sc: Scope, body: Stmt[], name: string, n
   return result;
 }
 
+/** A let whose value is a call (or a compile-time choice between calls) names what it builds after itself. */
 function isCall(e: import('../../grammar/ast.js').Expr): boolean {
+  if (e.kind === 'If') return isCall(e.then) || isCall(e.else);
   return e.kind === 'Call' || (e.kind === 'Paren' && isCall(e.expr));
 }
 
