@@ -34,8 +34,8 @@ export interface PathState {
   letName: string;
   /** counts per `${letName}.${op}` so paths are unique */
   counters: Map<string, number>;
-  /** true while evaluating the top expression of a let: a layer built there takes the let's name */
-  topOfLet: boolean;
+  /** spans of the calls that make up a let's whole value: what they build takes the let's name */
+  top: Span[];
 }
 
 export interface Scope {
@@ -60,8 +60,10 @@ export interface Hooks {
   name?: (name: string, span: Span, sc: Scope) => Value | undefined;
   /** A declaration used where a tensor is expected (a graph becomes its matrix). */
   coerce?: (v: Extract<Value, { k: 'decl' }>, span: Span, sc: Scope) => Value | undefined;
-  /** A `write m <- v` statement in a loss. */
-  write?: (memory: string, value: Value, span: Span, sc: Scope) => void;
+  /** A `write m <- v` statement in a loss (`memory` is the declaration the target names). */
+  write?: (memory: Extract<Value, { k: 'decl' }>, value: Value, span: Span, sc: Scope) => void;
+  /** A call of a context builtin (`history(errors, 60)` in a strategy). */
+  call?: (name: string, args: { name?: string; value: Value; span: Span }[], span: Span, sc: Scope) => Value | undefined;
 }
 
 export function newCtx(r: Resolved): Ctx {
@@ -122,10 +124,9 @@ export function lookupVar(sc: Scope, name: string): Value | undefined {
 }
 
 /** A new parameter path for a layer or sub-model built inside the current let. */
-export function nextPath(sc: Scope, base: string): string {
+export function nextPath(sc: Scope, base: string, at?: Span): string {
   const p = sc.paths;
-  if (p.topOfLet) {
-    p.topOfLet = false;
+  if (at && p.top.includes(at)) {
     const key = p.letName;
     if (!p.counters.has(key)) {
       p.counters.set(key, 1);

@@ -65,7 +65,7 @@ function topLevelLet(ctx: Ctx, m: ModuleInfo, d: Extract<import('../../grammar/a
 
 /** A scope at a module's top level, building into `fn`. */
 export function moduleScope(ctx: Ctx, m: ModuleInfo, fn: ReturnType<typeof newBuilder>, hooks: Scope['hooks'] = {}): Scope {
-  return { vars: new Map(), module: m, fn, paths: { letName: '', counters: new Map(), topOfLet: false }, inLoss: false, hooks };
+  return { vars: new Map(), module: m, fn, paths: { letName: '', counters: new Map(), top: [] }, inLoss: false, hooks };
 }
 
 export function declValue(ctx: Ctx, m: ModuleInfo, name: string, span: Span): Value | undefined {
@@ -98,6 +98,8 @@ export function evalName(ctx: Ctx, sc: Scope, name: string, span: Span): Value {
     return local;
   }
   const v = sc.hooks.name?.(name, span, sc) ?? declValue(ctx, sc.module, name, span);
+  // A schedule is its expression, evaluated where it is used (it reads `step`).
+  if (v?.k === 'decl' && v.decl.kind === 'ScheduleDecl') return evalExpr(ctx, { ...moduleScope(ctx, v.module, sc.fn, sc.hooks), inLoss: sc.inLoss }, v.decl.value);
   if (v) return v;
   const op = lookupOp(name);
   if (op) return { k: 'op', op };
@@ -252,7 +254,7 @@ export function callValue(ctx: Ctx, sc: Scope, f: Value, args: CallArg[], span: 
       if (sizeArg && b.hints[sizeArg] && op.args.some((a) => a.name === 'to') && b.attrs['to'] === undefined) {
         b.attrs['to'] = b.hints[sizeArg]!;
       }
-      return { k: 'layer', op, attrs: b.attrs, path: nextPath(sc, op.name), span };
+      return { k: 'layer', op, attrs: b.attrs, path: nextPath(sc, op.name, span), span };
     }
     case 'layer': {
       const b = bindArgs(ctx, sc, (e, s) => evalExpr(ctx, s, e), f.op.name, f.op.inputs ?? [], args, span);
@@ -262,18 +264,17 @@ export function callValue(ctx: Ctx, sc: Scope, f: Value, args: CallArg[], span: 
       const m = bindModel(ctx, sc, f, args, span);
       return m.k === 'model' ? applyModel(ctx, sc, m, span) : m;
     }
-    case 'builtin':
+    case 'builtin': {
       if (f.name === 'stack') return makeStack(ctx, sc, args, span);
-      return {
-        k: 'bcall',
-        name: f.name,
-        span,
-        args: args.map((a) => {
-          const out: { name?: string; value: Value; span: Span } = { value: a.value ?? evalExpr(ctx, sc, a.expr!), span: a.span };
-          if (a.name !== undefined) out.name = a.name;
-          return out;
-        }),
-      };
+      const evaluated = args.map((a) => {
+        const out: { name?: string; value: Value; span: Span } = { value: a.value ?? evalExpr(ctx, sc, a.expr!), span: a.span };
+        if (a.name !== undefined) out.name = a.name;
+        return out;
+      });
+      const hooked = sc.hooks.call?.(f.name, evaluated, span, sc);
+      if (hooked) return hooked;
+      return { k: 'bcall', name: f.name, span, args: evaluated };
+    }
     case 'stack': {
       if (args.length !== 1 || args[0]!.name !== undefined) return report(ctx, 'typeMismatch', { expected: 'one input for the stacked block', found: `${args.length} arguments` }, { span });
       let x: Value = args[0]!.value ?? evalExpr(ctx, sc, args[0]!.expr!);
@@ -292,11 +293,8 @@ export function callValue(ctx: Ctx, sc: Scope, f: Value, args: CallArg[], span: 
 function makeStack(ctx: Ctx, sc: Scope, args: CallArg[], span: Span): Value {
   if (args.length !== 2 || args.some((a) => a.name !== undefined)) return report(ctx, 'typeMismatch', { expected: 'stack(n, block)', found: `${args.length} arguments` }, { span });
   const n = args[0]!.value ?? evalExpr(ctx, sc, args[0]!.expr!);
-  const path = nextPath(sc, 'stack');
-  const saved = sc.paths.topOfLet;
-  sc.paths.topOfLet = false;
+  const path = nextPath(sc, 'stack', span);
   const block = args[1]!.value ?? evalExpr(ctx, sc, args[1]!.expr!);
-  sc.paths.topOfLet = saved;
   if (n.k === 'poison' || block.k === 'poison') return POISON;
   if (n.k !== 'num' || !n.int || n.v < 1) return report(ctx, 'typeMismatch', { expected: 'a positive Int count', found: describe(n) }, { span: args[0]!.span });
   if (block.k !== 'model' && block.k !== 'layer') return report(ctx, 'typeMismatch', { expected: 'a layer or a partly applied model', found: describe(block) }, { span: args[1]!.span });
@@ -346,6 +344,13 @@ function evalMember(ctx: Ctx, sc: Scope, e: Extract<Expr, { kind: 'Member' }>): 
     }
     case 'builtin':
       return { k: 'builtin', name: `${obj.name}.${name}`, span: e.span };
+    case 'layer': {
+      // rnn.final, rnn.last, rnn.seq: the same recurrent layer (same weights) with another output.
+      if ((obj.op.name === 'gru' || obj.op.name === 'lstm') && (name === 'seq' || name === 'final' || name === 'last')) {
+        return { ...obj, attrs: { ...obj.attrs, output: name } };
+      }
+      return report(ctx, 'noSuchField', { field: name, type: describe(obj) }, { span: e.name.span, hints: obj.op.name === 'gru' || obj.op.name === 'lstm' ? ['a recurrent layer offers .seq, .final and .last'] : [] });
+    }
     case 'decl': {
       const v = sc.hooks.member?.(obj, name, e.name.span, sc);
       return v ?? report(ctx, 'noSuchField', { field: name, type: describe(obj) }, { span: e.name.span });

@@ -13,7 +13,7 @@ import { newCtx, report, type Ctx } from './context.js';
 import { evalExpr, moduleScope } from './expr.js';
 import { compileFeatures } from './features.js';
 import { checkModelAlone, modelValue } from './model.js';
-import { compileData, compileGraph, elaborateStrategy } from './strategy.js';
+import { compileData, compileGraph, compileMemory, elaborateStrategy } from './strategy.js';
 
 export interface CheckResult {
   program: Program;
@@ -43,6 +43,9 @@ function checkDecl(ctx: Ctx, m: ModuleInfo, d: Decl, out: { plans: Plan[]; entri
       return;
     case 'GraphDecl':
       compileGraph(ctx, m, d);
+      return;
+    case 'MemoryDecl':
+      compileMemory(ctx, m, d, 0);
       return;
     case 'LetDecl':
     case 'ScheduleDecl':

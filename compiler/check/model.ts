@@ -72,7 +72,7 @@ export function bindModel(ctx: Ctx, sc: Scope, m: ModelValue, args: CallArg[], s
     bound.set(p.name.name, evalArg(ctx, sc, positional[i]!));
   }
   if (!ok) return POISON;
-  const path = m.path ?? (m.decl.kind === 'ModelDecl' ? nextPath(sc, name) : undefined);
+  const path = m.path ?? (m.decl.kind === 'ModelDecl' ? nextPath(sc, name, span) : undefined);
   const out: ModelValue = { ...m, bound };
   if (path !== undefined) out.path = path;
   void span;
@@ -377,7 +377,7 @@ function instantiate(ctx: Ctx, sc: Scope, m: ModelValue, span: Span): Value {
     if (prm.name === 'step' || prm.name === 'epoch') inputs[prm.name] = input(sc.fn, prm.name, SCALAR);
   }
   const resultNode = callee.nodes.find((n) => n.id === callee.result)!;
-  const path = m.path ?? nextPath(sc, name);
+  const path = m.path ?? nextPath(sc, name, span);
   const callId = emit(sc.fn, 'call', inputs, { fn: fnName, prefix: path }, resultNode.type, span);
   return backToCaller(ctx, sc, callId, resultNode.type, match.map, span);
 }
@@ -506,24 +506,30 @@ export function elaborateBody(ctx: Ctx, sc: Scope, body: Stmt[], name: string, n
   for (const st of body) {
     if (result !== undefined) break;
     if (st.kind === 'Return') {
-      scope.paths = { ...scope.paths, letName: '', topOfLet: false };
+      scope.paths = { ...scope.paths, letName: '', top: [] };
       result = evalExpr(ctx, scope, st.value);
       continue;
     }
     if (st.kind === 'Write') {
       const v = evalExpr(ctx, scope, st.value);
       if (!scope.inLoss || !scope.hooks.write) {
-        report(ctx, 'typeMismatch', { expected: 'a statement allowed here', found: '`write` outside a loss' }, { span: st.span });
+        report(ctx, 'typeMismatch', { expected: 'a statement allowed here', found: '`write` outside a loss used by a strategy' }, { span: st.span });
         continue;
       }
-      scope.hooks.write(st.target.name, v, st.span, scope);
+      const target = evalExpr(ctx, scope, { kind: 'Name', name: st.target.name, span: st.target.span });
+      if (target.k === 'poison' || v.k === 'poison') continue;
+      if (target.k !== 'decl' || target.decl.kind !== 'MemoryDecl') {
+        report(ctx, 'wrongKind', { name: st.target.name, expected: 'a memory', found: describe(target) }, { span: st.target.span });
+        continue;
+      }
+      scope.hooks.write(target, v, st.span, scope);
       continue;
     }
     const pat = st.pattern;
     const letName = pat.kind === 'PatName' ? pat.name.name : pat.items.map((i) => i.name).join('_');
-    scope.paths = { counters: scope.paths.counters, letName, topOfLet: isCall(st.value) };
+    scope.paths = { counters: scope.paths.counters, letName, top: topCalls(st.value) };
     const v = evalExpr(ctx, scope, st.value);
-    scope.paths.topOfLet = false;
+    scope.paths.top = [];
     if (pat.kind === 'PatName') {
       origLookup.set(pat.name.name, v);
       bound.set(pat.name.name, { span: pat.name.span, used: false });
@@ -552,10 +558,17 @@ export function elaborateBody(ctx: Ctx, sc: Scope, body: Stmt[], name: string, n
   return result;
 }
 
-/** A let whose value is a call (or a compile-time choice between calls) names what it builds after itself. */
-function isCall(e: import('../../grammar/ast.js').Expr): boolean {
-  if (e.kind === 'If') return isCall(e.then) || isCall(e.else);
-  return e.kind === 'Call' || (e.kind === 'Paren' && isCall(e.expr));
+/**
+ * The calls that are a let's whole value (through parentheses and
+ * compile-time choices): the layer or model such a call builds is named after
+ * the let (`let enc = gru(64)` → `enc.*`), anything built deeper gets
+ * `<let>.<op>` paths.
+ */
+export function topCalls(e: import('../../grammar/ast.js').Expr): Span[] {
+  if (e.kind === 'If') return [...topCalls(e.then), ...topCalls(e.else)];
+  if (e.kind === 'Paren') return topCalls(e.expr);
+  if (e.kind === 'Call') return e.callee.kind === 'Call' ? [e.span, e.callee.span] : [e.span];
+  return [];
 }
 
 function inlineLoss(ctx: Ctx, sc: Scope, m: ModelValue, span: Span): Value {

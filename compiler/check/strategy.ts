@@ -11,12 +11,13 @@ import type { Clause, Decl, Expr, RecordEntry, Stage, TrainBody, TrainClause } f
 import type { Span } from '../diagnostics/diagnostic.js';
 import type { TensorType, Type } from '../ir/types.js';
 import type { DatasetSpec, FeatureExpr, FeatureSet, Processor } from '../plan/data.js';
-import type { EntryPlan, GraphPlan, InputBinding, InputSource, Plan, StagePlan } from '../plan/plan.js';
+import type { EntryPlan, GraphPlan, InputBinding, InputSource, MemoryPlan, Plan, StagePlan } from '../plan/plan.js';
 import { lookup, type ModuleInfo } from '../resolve.js';
 import { finish, input, newBuilder, type FnBuilder } from './builder.js';
 import { report, type Ctx, type Hooks, type Scope } from './context.js';
 import { callValue, evalExpr, moduleScope } from './expr.js';
 import { compileFeatures, lookahead, toFeatureExpr } from './features.js';
+import { topCalls } from './model.js';
 import {
   bool,
   callee,
@@ -34,6 +35,8 @@ import {
   text,
 } from './settings.js';
 import { describe, POISON, tensorText, type Value } from './values.js';
+import { lookupOp } from '../ops/registry.js';
+import { emitOp } from './args.js';
 
 type DataDecl = Extract<Decl, { kind: 'DataDecl' }>;
 type StrategyDecl = Extract<Decl, { kind: 'StrategyDecl' }>;
@@ -246,6 +249,54 @@ export function compileGraph(ctx: Ctx, m: ModuleInfo, d: GraphDecl): GraphPlan |
   return { name: d.name.name, kind: c.name, sql: q.value.text, axes: [left, right], weighted: bool(ctx, args.get('weighted'), 'weighted', false) };
 }
 
+// ── memories ─────────────────────────────────────────────────────────────────
+
+type MemoryDecl = Extract<Decl, { kind: 'MemoryDecl' }>;
+
+/**
+ * `memory errors: Float[K = 3] { per: sample, lag: 1 }`: a detached store of
+ * one value per (stock, day), written by a loss and read back as a window of
+ * past values, never nearer than `lag` days (default: the label horizon, so a
+ * value written with a label is read only once that label is known).
+ */
+export function compileMemory(ctx: Ctx, m: ModuleInfo, d: MemoryDecl, labelHorizon: number): MemoryPlan | undefined {
+  if (d.type.kind !== 'TensorType' || d.type.name.name !== 'Float') {
+    report(ctx, 'typeMismatch', { expected: 'a Float tensor type such as Float[K = 3]', found: 'another type' }, { span: d.type.span });
+    return undefined;
+  }
+  const ss = settingsScope(ctx, m);
+  const axes: { name: string; size: number }[] = [];
+  for (const a of d.type.axes) {
+    if (a.kind !== 'AxisName' || !a.size) {
+      report(ctx, 'notCompileTime', { what: `the size of memory axis ${a.kind === 'AxisName' ? a.name.name : '...'}` }, { span: a.span, hints: ['give it a size: Float[K = 3]'] });
+      return undefined;
+    }
+    const v = evalExpr(ctx, ss, a.size);
+    if (v.k !== 'num' || !v.int || v.v < 1) {
+      report(ctx, 'badAttribute', { name: `size of ${a.name.name}`, value: describe(v) }, { span: a.size.span });
+      return undefined;
+    }
+    axes.push({ name: a.name.name, size: v.v });
+  }
+  const plan: MemoryPlan = { name: d.name.name, type: { kind: 'tensor', dtype: 'f32', axes }, per: 'sample', lag: Math.max(1, labelHorizon) };
+  if (d.settings) {
+    for (const en of d.settings.entries) {
+      const v = evalExpr(ctx, ss, en.value);
+      if (en.key.name === 'per') {
+        const name = v.k === 'builtin' ? v.name : v.k === 'str' ? v.v : '';
+        if (name === 'sample' || name === 'day') plan.per = name;
+        else report(ctx, 'badAttribute', { name: 'memory key', value: name || describe(v) }, { span: en.value.span, hints: ['per: sample or per: day'] });
+      } else if (en.key.name === 'lag') {
+        plan.lag = number(ctx, { value: v, span: en.value.span }, 'lag', plan.lag, { min: 0, int: true });
+        if (plan.lag < labelHorizon) {
+          report(ctx, 'memoryLeak', { memory: d.name.name, lag: plan.lag, horizon: labelHorizon }, { span: en.value.span });
+        }
+      } else report(ctx, 'unknownSetting', { key: en.key.name, block: 'memory', known: 'per, lag' }, { span: en.key.span });
+    }
+  }
+  return plan;
+}
+
 // ── strategies ──────────────────────────────────────────────────────────────
 
 const STRATEGY_CLAUSES = ['data', 'model', 'loss', 'train', 'evaluate', 'backtest', 'seed'];
@@ -260,7 +311,19 @@ function bindInput(st: EntryState, name: string, type: Type, source: InputSource
   return { k: 'tensor', id: input(st.fn, name, type), type: type as TensorType, fn: st.fn };
 }
 
-function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, st: EntryState, extra: Map<string, Value>): Hooks {
+function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, memories: Map<string, MemoryPlan>, st: EntryState, extra: Map<string, Value>): Hooks {
+  const memoryOf = (v: Value, span: Span): MemoryPlan | undefined => {
+    if (v.k === 'poison') return undefined;
+    if (v.k !== 'decl' || v.decl.kind !== 'MemoryDecl') {
+      report(ctx, 'wrongKind', { name: describe(v), expected: 'a memory', found: describe(v) }, { span });
+      return undefined;
+    }
+    const have = memories.get(v.decl.name.name);
+    if (have) return have;
+    const plan = compileMemory(ctx, v.module, v.decl, data.labelHorizon);
+    if (plan) memories.set(plan.name, plan);
+    return plan;
+  };
   const member = (d: Extract<Value, { k: 'decl' }>, name: string, span: Span): Value | undefined => {
     if (d.decl.kind === 'DataDecl') {
       if (d.decl.name.name !== data.name) return report(ctx, 'wrongKind', { name: d.decl.name.name, expected: `this strategy's data (${data.name})`, found: 'another data source' }, { span });
@@ -279,14 +342,40 @@ function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, st
     return undefined;
   };
   return {
-    name: (name) => {
+    name: (name, span, sc) => {
       const v = extra.get(name);
       if (v) return v;
       if (name === 'label' || name === 'mask') {
         const mem = data.members.get(name)!;
         return bindInput(st, `${data.name}.${name}`, mem.type, mem.source);
       }
+      if (name === 'history' && !lookup(ctx.r, sc.module, name)) return { k: 'builtin', name, span };
       return undefined;
+    },
+    call: (name, args, span) => {
+      if (name !== 'history') return undefined;
+      // history(errors, 60): the last 60 values of a memory for each row, oldest first, zeros where none.
+      if (args.length !== 2 || args.some((a) => a.name !== undefined && a.name !== 'window')) {
+        return report(ctx, 'typeMismatch', { expected: 'history(<memory>, <window>)', found: `${args.length} arguments` }, { span });
+      }
+      const mem = memoryOf(args[0]!.value, args[0]!.span);
+      const w = args[1]!.value;
+      if (!mem) return POISON;
+      if (w.k !== 'num' || !w.int || w.v < 1) return report(ctx, 'badAttribute', { name: 'history window', value: describe(w) }, { span: args[1]!.span });
+      const memAxes = (mem.type as TensorType).axes;
+      const type: TensorType = { kind: 'tensor', dtype: 'f32', axes: [STOCK, { name: 'W', size: w.v }, ...memAxes] };
+      return bindInput(st, `${mem.name}.history${w.v}`, type, { kind: 'memory', memory: mem.name, window: w.v });
+    },
+    write: (decl, value, span, sc) => {
+      const mem = memoryOf(decl, span);
+      if (!mem) return;
+      const want: TensorType = { kind: 'tensor', dtype: 'f32', axes: [STOCK, ...(mem.type as TensorType).axes] };
+      if (value.k !== 'tensor' || value.type.axes.length !== want.axes.length || !want.axes.every((a) => value.type.axes.some((b) => b.name === a.name && (typeof b.size !== 'number' || b.size === a.size)))) {
+        report(ctx, 'typeMismatch', { expected: `${tensorText(want)} for memory ${mem.name}`, found: value.k === 'tensor' ? tensorText(value.type) : describe(value) }, { span });
+        return;
+      }
+      const op = lookupOp('memory_write')!;
+      emitOp(ctx, sc, op, { inputs: { value: value.id }, inputTypes: { value: value.type }, attrs: { memory: mem.name }, spans: {}, hints: {} }, span);
     },
     member: (d, name, span) => member(d, name, span),
     coerce: (d, span) => (d.decl.kind === 'GraphDecl' ? member(d, 'matrix', span) : undefined),
@@ -306,9 +395,10 @@ function graphType(g: GraphPlan): TensorType {
   return { kind: 'tensor', dtype: 'f32', axes: [{ name: g.axes[0], size: g.axes[0] === 'N' ? 'N' : g.axes[0] }, { name: g.axes[1], size: g.axes[1] }] };
 }
 
-function entryScope(ctx: Ctx, m: ModuleInfo, st: EntryState, hooks: Hooks): Scope {
+/** The model clause's own call builds the root model: its parameters sit at the top of the path tree. */
+function entryScope(ctx: Ctx, m: ModuleInfo, st: EntryState, hooks: Hooks, model: Expr): Scope {
   const sc = moduleScope(ctx, m, st.fn, hooks);
-  sc.paths = { letName: '', counters: new Map(), topOfLet: true };
+  sc.paths = { letName: '', counters: new Map(), top: topCalls(model) };
   return sc;
 }
 
@@ -487,12 +577,13 @@ export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): Str
   const data = compileData(ctx, found.module, found.decl);
   if (!data) return undefined;
   const graphs = new Map<string, GraphPlan>();
+  const memories = new Map<string, MemoryPlan>();
   const modelExpr = valueExpr(clauseOf(s, 'model'))!;
   const prefix = s.name.name;
 
   // predict entry
   const predSt: EntryState = { fn: newBuilder(`${prefix}.model`), bindings: new Map() };
-  const predScope = entryScope(ctx, m, predSt, entryHooks(ctx, data, graphs, predSt, new Map()));
+  const predScope = entryScope(ctx, m, predSt, entryHooks(ctx, data, graphs, memories, predSt, new Map()), modelExpr);
   const predValue = evalExpr(ctx, predScope, modelExpr);
   const pred = checkPrediction(ctx, predValue, modelExpr.span);
   if (!pred) return undefined;
@@ -507,12 +598,12 @@ export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): Str
   stageSpecs.forEach((spec, i) => {
     const st: EntryState = { fn: newBuilder(stageSpecs.length === 1 ? `${prefix}.objective` : `${prefix}.objective_${spec.name}`), bindings: new Map() };
     const extra = new Map<string, Value>();
-    const hooks = entryHooks(ctx, data, graphs, st, extra);
-    const sc = entryScope(ctx, m, st, hooks);
+    const hooks = entryHooks(ctx, data, graphs, memories, st, extra);
+    const sc = entryScope(ctx, m, st, hooks, modelExpr);
     const out = evalExpr(ctx, sc, modelExpr);
     if (out.k === 'poison') return;
     extra.set('pred', out);
-    sc.paths = { letName: 'loss', counters: new Map(), topOfLet: false };
+    sc.paths = { letName: 'loss', counters: new Map(), top: [] };
     const stageLoss = [...spec.entries].reverse().find((en) => en.key.name === 'loss')?.value;
     const lossExpr = stageLoss ?? lossClause;
     let loss: Value;
@@ -571,7 +662,7 @@ export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): Str
     data: data.spec,
     labelHorizon: data.labelHorizon,
     graphs: [...graphs.values()],
-    memories: [],
+    memories: [...memories.values()],
     predict,
     stages,
     evaluate,

@@ -116,6 +116,9 @@ export const codes = {
   futureRead: def<{ expr: S }>('Q4001', 'error',
     (p) => `${p.expr} reads future rows outside a label`,
     () => 'a negative shift looks ahead; only a label may read the future'),
+  memoryLeak: def<{ memory: S; lag: N; horizon: N }>('Q4002', 'error',
+    (p) => `memory ${p.memory} is readable after ${p.lag} days, but its values are written with labels that look ${p.horizon} days ahead`,
+    (p) => `use lag: ${p.horizon} or more, or values written today would leak tomorrow's label`),
 
   // ── Q5xxx data ───────────────────────────────────────────────────────────
   // 50xx feature expressions

@@ -137,6 +137,22 @@ export const specialOps: OpDef[] = [
     },
   },
   {
+    name: 'train_eval',
+    family: 'special',
+    doc: 'a in training, b in evaluation (e.g. TRA: the sampled route while training, the most likely one after)',
+    kind: 'function',
+    args: [
+      { name: 'a', kind: 'tensor' },
+      { name: 'b', kind: 'tensor' },
+    ],
+    shape: ({ a, b }) => {
+      if (names(a!) !== names(b!)) return err('axisMismatch', { a: names(a!), b: names(b!) }, 'a', 'b');
+      const r = broadcast(a!, b!, a!.dtype === b!.dtype ? a!.dtype : 'f32', 'a', 'b');
+      return r;
+    },
+    modal: true,
+  },
+  {
     name: 'memory_write',
     family: 'state',
     doc: "store a detached value in a declared memory for this batch's samples (readable after the memory's lag)",

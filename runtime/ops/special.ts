@@ -312,7 +312,14 @@ const memoryWrite: KernelBuilder = (node) => {
   };
 };
 
+const trainEval: KernelBuilder = (node) => {
+  const ia = inputIndex(node, 'a');
+  const ib = inputIndex(node, 'b');
+  return (ins, ctx) => (ctx.training ? ins[ia]! : ins[ib]!);
+};
+
 export const specialKernels: KernelTable = {
+  train_eval: trainEval,
   softmax: softmaxKernel(false),
   log_softmax: softmaxKernel(true),
   minmax,
@@ -355,5 +362,6 @@ export const specialNotes: OpNotes = {
   },
   cs_zscore: { grad: 'autodiff; 0 at NaN and masked entries', nan: 'NaN and masked entries are ignored and stay NaN; fewer than 2 kept entries or zero spread give NaN' },
   pearson: { grad: 'autodiff; 0 at ignored entries', nan: 'pairs with a NaN and masked entries are ignored; fewer than 2 kept pairs or zero variance give NaN' },
+  train_eval: { grad: 'to a in training, to b in evaluation', nan: 'passes its chosen input through' },
   memory_write: { grad: 'identity (the stored copy is outside the loss)', nan: 'stores what it is given', note: 'stores a clone under attrs.memory in ctx.writes; the caller disposes it' },
 };
