@@ -40,6 +40,7 @@ import { kernels } from './ops/index.js';
 import { writeReport } from './report/index.js';
 import type { ReportData } from './report/types.js';
 import { datasetFeeds, type GraphFeed } from './train/feeds.js';
+import { createMemoryStore } from './train/memory.js';
 import { predictDays, trainStages } from './train/loop.js';
 import { consoleProgress, silentProgress } from './train/progress.js';
 import { readCheckpoint } from './train/checkpoint.js';
@@ -220,7 +221,8 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
   const params = createParams(paramSpecs(entries), seed);
   const nParams = params.entries.filter((e) => !e.state).reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0);
   log(`model: ${nParams.toLocaleString('en-US')} parameters in ${params.entries.length} tensors`);
-  const feeds = datasetFeeds(data.dataset, data.graph ? { graph: data.graph } : {});
+  const memory = plan.memories.length ? createMemoryStore(plan.memories, data.panel.instruments.length, data.panel.days.length) : undefined;
+  const feeds = datasetFeeds(data.dataset, { instruments: data.panel.instruments, ...(data.graph ? { graph: data.graph } : {}), ...(memory ? { memory } : {}) });
   try {
     const tTrain = performance.now();
     const trained = trainStages({
@@ -248,8 +250,15 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
     const tPred = performance.now();
     const predictFn = compileFunction(o.program.functions[plan.predict.fn]!, kernels, o.program);
     const testSeg = plan.backtest?.segment ?? 'test';
-    const preds = predictDays(predictFn, plan.predict.inputs, params, feeds, testSeg, plan.predField);
+    // With memories, the last stage's objective writes them day by day; the days
+    // before the test segment are replayed first so its first histories are full.
+    const lastStage = plan.stages[plan.stages.length - 1];
+    const writerFn = memory && lastStage ? compileFunction(o.program.functions[lastStage.objective.fn]!, kernels, o.program) : undefined;
+    const writer = writerFn && lastStage ? { fn: writerFn, inputs: lastStage.objective.inputs } : undefined;
+    if (writer) for (const seg of ['train', 'valid']) if (seg !== testSeg && plan.data.segments[seg]) predictDays(predictFn, plan.predict.inputs, params, feeds, seg, plan.predField, writer);
+    const preds = predictDays(predictFn, plan.predict.inputs, params, feeds, testSeg, plan.predField, writer);
     predictFn.dispose();
+    writerFn?.dispose();
     const predictSeconds = (performance.now() - tPred) / 1000;
     const cs = crossSectionsFromDays(preds.map((p) => p.day), preds.map((p) => ({ pred: p.pred, label: p.label })));
     const signal = evaluateSignal(cs);

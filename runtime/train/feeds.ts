@@ -14,6 +14,7 @@ import type { TensorType } from '../../compiler/ir/types.js';
 import type { InputBinding, StagePlan } from '../../compiler/plan/plan.js';
 import type { Batch, CrossSection, Dataset } from '../data/dataset/dataset.js';
 import type { Feed, TrainData } from './loop.js';
+import type { MemoryStore, RowKeys } from './memory.js';
 
 /** Per-day graph tensors for a day's stocks: name → [N, M] matrix and [M] live mask. */
 export type GraphFeed = (graph: string, part: 'matrix' | 'live', instruments: string[]) => Float32Array;
@@ -25,6 +26,7 @@ interface Rows {
   label: Float32Array;
   mask?: Uint8Array;
   instruments?: string[];
+  keys: () => RowKeys;
 }
 
 function shapeOf(t: TensorType, rows: number, what: string): number[] {
@@ -35,7 +37,7 @@ function shapeOf(t: TensorType, rows: number, what: string): number[] {
   });
 }
 
-function tensorsFor(r: Rows, bindings: InputBinding[], extra: { step: number; epoch: number; graph?: GraphFeed }): Record<string, tf.Tensor> {
+function tensorsFor(r: Rows, bindings: InputBinding[], extra: { step: number; epoch: number; graph?: GraphFeed; memory?: MemoryStore }): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
   for (const b of bindings) {
     const t = b.type as TensorType;
@@ -66,6 +68,11 @@ function tensorsFor(r: Rows, bindings: InputBinding[], extra: { step: number; ep
         else out[b.name] = tf.tensor2d(data, [r.rows, data.length / Math.max(1, r.rows)], 'float32');
         break;
       }
+      case 'memory': {
+        if (!extra.memory) throw new DiagnosticError(diag('missingInput', { name: b.name, fn: 'the model (no memory store)' }));
+        out[b.name] = tf.tensor(extra.memory.history(s.memory, s.window, r.keys()), shapeOf(t, r.rows, b.name), 'float32');
+        break;
+      }
       case 'step':
         out[b.name] = tf.scalar(extra.step, 'float32');
         break;
@@ -79,37 +86,59 @@ function tensorsFor(r: Rows, bindings: InputBinding[], extra: { step: number; ep
   return out;
 }
 
-function dayFeed(cs: CrossSection, extra: { step: () => number; epoch: number; graph?: GraphFeed }): Feed {
+interface Extra {
+  step: () => number;
+  epoch: number;
+  graph?: GraphFeed;
+  memory?: MemoryStore;
+  instIndex: Map<string, number>;
+}
+
+function dayFeed(cs: CrossSection, extra: Extra): Feed {
+  let keys: RowKeys | undefined;
+  const getKeys = (): RowKeys =>
+    (keys ??= { inst: Int32Array.from(cs.instruments, (s) => extra.instIndex.get(s) ?? 0), day: new Int32Array(cs.instruments.length).fill(cs.dayIndex) });
+  const rows: Rows = { rows: cs.instruments.length, features: cs.features, fields: cs.fields, label: cs.label, mask: cs.mask, instruments: cs.instruments, keys: getKeys };
   return {
     rows: cs.instruments.length,
     day: cs.day,
     instruments: cs.instruments,
     rawLabel: cs.rawLabel,
-    tensors: (bindings) => tensorsFor({ rows: cs.instruments.length, features: cs.features, fields: cs.fields, label: cs.label, mask: cs.mask, instruments: cs.instruments }, bindings, { step: extra.step(), epoch: extra.epoch, ...(extra.graph ? { graph: extra.graph } : {}) }),
+    keys: getKeys,
+    tensors: (bindings) => tensorsFor(rows, bindings, { step: extra.step(), epoch: extra.epoch, ...(extra.graph ? { graph: extra.graph } : {}), ...(extra.memory ? { memory: extra.memory } : {}) }),
   };
 }
 
-function batchFeed(b: Batch, extra: { step: () => number; epoch: number }): Feed {
+function batchFeed(b: Batch, extra: Extra): Feed {
+  const keys = (): RowKeys => ({ inst: b.instrumentIndex, day: b.dayIndex });
+  const rows: Rows = { rows: b.size, features: b.features, fields: b.fields, label: b.label, keys };
   return {
     rows: b.size,
-    tensors: (bindings) => tensorsFor({ rows: b.size, features: b.features, fields: b.fields, label: b.label }, bindings, { step: extra.step(), epoch: extra.epoch }),
+    keys,
+    tensors: (bindings) => tensorsFor(rows, bindings, { step: extra.step(), epoch: extra.epoch, ...(extra.memory ? { memory: extra.memory } : {}) }),
   };
 }
 
-/** The trainer's view of a dataset. `graph` supplies per-day graph tensors when the plan uses graphs. */
-export function datasetFeeds(ds: Dataset, opts: { graph?: GraphFeed } = {}): TrainData {
+/**
+ * The trainer's view of a dataset. `graph` supplies per-day graph tensors when
+ * the plan uses graphs; `memory` holds the plan's memories; `instruments` is
+ * the panel's instrument order (memory rows are keyed by panel indices).
+ */
+export function datasetFeeds(ds: Dataset, opts: { graph?: GraphFeed; memory?: MemoryStore; instruments?: string[] } = {}): TrainData {
+  const instIndex = new Map((opts.instruments ?? []).map((s, i) => [s, i]));
   const count = (stage: StagePlan): number => {
     if (stage.batch.kind === 'days') return ds.days('train').length;
     const n = ds.sampleCount('train');
     return stage.batch.dropLast ? Math.floor(n / stage.batch.size) : Math.ceil(n / stage.batch.size);
   };
   return {
+    ...(opts.memory ? { memory: opts.memory } : {}),
     trainBatchCount: count,
     *trainBatches(stage, epoch, seed) {
       // The step is derived from the position, so a resumed run sees the same schedule values.
       let i = 0;
       const base = epoch * count(stage);
-      const extra = { step: () => base + i++, epoch, ...(opts.graph ? { graph: opts.graph } : {}) };
+      const extra: Extra = { step: () => base + i++, epoch, instIndex, ...(opts.graph ? { graph: opts.graph } : {}), ...(opts.memory ? { memory: opts.memory } : {}) };
       if (stage.batch.kind === 'days') {
         for (const cs of ds.iterDays('train', { shuffle: stage.batch.shuffle, seed })) yield dayFeed(cs, extra);
       } else {
@@ -118,7 +147,7 @@ export function datasetFeeds(ds: Dataset, opts: { graph?: GraphFeed } = {}): Tra
       }
     },
     *dayBatches(segment) {
-      const extra = { step: () => 0, epoch: 0, ...(opts.graph ? { graph: opts.graph } : {}) };
+      const extra: Extra = { step: () => 0, epoch: 0, instIndex, ...(opts.graph ? { graph: opts.graph } : {}), ...(opts.memory ? { memory: opts.memory } : {}) };
       for (const cs of ds.iterDays(segment)) yield dayFeed(cs, extra);
     },
   };

@@ -27,6 +27,7 @@ import type { KernelTable } from '../ops/kernel.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { clipByNorm, clipByValue, isFiniteArray, newState, step as optimizerStep, type OptimizerState } from './optimizer.js';
 import { silentProgress, type ProgressSink } from './progress.js';
+import type { MemoryStore, RowKeys } from './memory.js';
 
 /** One batch: builds its input tensors (inside the caller's tidy). */
 export interface Feed {
@@ -37,9 +38,13 @@ export interface Feed {
   day?: string;
   instruments?: string[];
   rawLabel?: Float32Array | Float64Array;
+  /** panel (instrument, day) of each row: memory writes and reads are keyed by them */
+  keys?: () => RowKeys;
 }
 
 export interface TrainData {
+  /** the plan's memories (written by losses, read as histories) */
+  memory?: MemoryStore;
   /** the training batches of one epoch, in a seeded order */
   trainBatches(stage: StagePlan, epoch: number, seed: number): Iterable<Feed>;
   /** number of training batches per epoch (for the progress bar) */
@@ -134,8 +139,36 @@ function assignFlat(p: ParamStore, keys: string[], flat: Float32Array): void {
   }
 }
 
+/** Store a call's memory writes (detached copies) for the batch's rows, then free them. */
+export function flushWrites(writes: Map<string, tf.Tensor>, feed: Feed, memory: MemoryStore | undefined): void {
+  for (const [name, t] of writes) {
+    if (memory && feed.keys) memory.write(name, t.dataSync(), feed.keys());
+    t.dispose();
+  }
+  writes.clear();
+}
+
+/** Runs an objective in evaluation mode over a segment only for its memory writes (TRA's memory refresh). */
+export function refreshMemory(fn: CompiledFn, binding: InputBinding[], params: ParamStore, data: TrainData, segment: string): void {
+  const ctx = runContext(params, { training: false, seed: 1 });
+  for (const feed of data.dayBatches(segment)) {
+    tf.tidy(() => {
+      fn.run(feed.tensors(binding), ctx);
+    });
+    flushWrites(ctx.writes, feed, data.memory);
+  }
+}
+
 /** Predictions of `fn` over every day of a segment (daily batches). */
-export function predictDays(fn: CompiledFn, binding: InputBinding[], params: ParamStore, data: TrainData, segment: string, predField?: string): { day: string; instruments: string[]; pred: Float32Array; label: Float64Array }[] {
+export function predictDays(
+  fn: CompiledFn,
+  binding: InputBinding[],
+  params: ParamStore,
+  data: TrainData,
+  segment: string,
+  predField?: string,
+  writer?: { fn: CompiledFn; inputs: InputBinding[] },
+): { day: string; instruments: string[]; pred: Float32Array; label: Float64Array }[] {
   const out: { day: string; instruments: string[]; pred: Float32Array; label: Float64Array }[] = [];
   const ctx = runContext(params, { training: false, seed: 1 });
   for (const feed of data.dayBatches(segment)) {
@@ -144,8 +177,14 @@ export function predictDays(fn: CompiledFn, binding: InputBinding[], params: Par
       const t = r instanceof tf.Tensor ? r : r[predField ?? Object.keys(r)[0]!]!;
       return t.dataSync() as Float32Array;
     });
-    for (const w of ctx.writes.values()) w.dispose();
-    ctx.writes.clear();
+    flushWrites(ctx.writes, feed, data.memory);
+    // Memories are written as the days go by (after the day's prediction), as in online use.
+    if (writer) {
+      tf.tidy(() => {
+        writer.fn.run(feed.tensors(writer.inputs), ctx);
+      });
+      flushWrites(ctx.writes, feed, data.memory);
+    }
     out.push({ day: feed.day ?? '', instruments: feed.instruments ?? [], pred: Float32Array.from(pred), label: Float64Array.from(feed.rawLabel ?? []) });
   }
   return out;
@@ -158,8 +197,7 @@ function segmentLoss(fn: CompiledFn, binding: InputBinding[], params: ParamStore
   let n = 0;
   for (const feed of data.dayBatches(segment)) {
     const v = tf.tidy(() => (fn.run(feed.tensors(binding), ctx) as tf.Tensor).dataSync()[0]!);
-    for (const w of ctx.writes.values()) w.dispose();
-    ctx.writes.clear();
+    flushWrites(ctx.writes, feed, data.memory);
     if (Number.isFinite(v)) {
       sum += v;
       n++;
@@ -232,8 +270,13 @@ export function trainStages(o: TrainOptions): TrainResult {
         ring = [];
       }
       const nBatches = data.trainBatchCount(stage);
+      const writer = data.memory && stage.eachEpoch.length ? { fn: objective, inputs: stage.objective.inputs } : undefined;
       for (let epoch = resumingHere ? pos.epoch : 0; epoch < epochs; epoch++) {
         const t0 = performance.now();
+        for (const hook of stage.eachEpoch) {
+          data.memory?.clear(hook.memory);
+          refreshMemory(objective, stage.objective.inputs, params, data, 'train');
+        }
         let flat = flatten(params, keys);
         if (!opt || opt.m.length !== flat.length) opt = newState(flat.length);
         let lossSum = 0;
@@ -261,8 +304,7 @@ export function trainStages(o: TrainOptions): TrainResult {
             return { loss: lossValue, grads: g };
           });
           commitState(params, ctx.pendingState);
-          for (const w of ctx.writes.values()) w.dispose();
-          ctx.writes.clear();
+          flushWrites(ctx.writes, feed, data.memory);
           if (!Number.isFinite(loss) || !isFiniteArray(grads)) {
             throw new DiagnosticError(diag('lossNotFinite', { stage: stage.name, epoch: epoch + 1, step: stepNo }));
           }
@@ -303,7 +345,7 @@ export function trainStages(o: TrainOptions): TrainResult {
             for (const r of ring) for (let i = 0; i < avg.length; i++) avg[i]! += r[i]! / ring.length;
             assignFlat(params, keys, avg);
           }
-          const score = es.metric === 'loss' ? segmentLoss(objective, stage.objective.inputs, params, data, es.segment) : scoreOf(es.metric, predictDays(predictFn, plan.predict.inputs, params, data, es.segment, plan.predField));
+          const score = es.metric === 'loss' ? segmentLoss(objective, stage.objective.inputs, params, data, es.segment) : scoreOf(es.metric, predictDays(predictFn, plan.predict.inputs, params, data, es.segment, plan.predField, writer));
           rec.metric = `${es.segment}.${es.metric}`;
           if (es.metric === 'loss') rec.validLoss = score;
           rec.validMetric = score;

@@ -1,0 +1,95 @@
+// Memories (`memory errors: Float[K = 3] { per: sample, lag: 1 }`): detached
+// values a loss writes for its batch's rows and a model reads back as a window
+// of each row's past values (`history(errors, 60)`).
+//
+// Storage: one Float32Array per memory on the panel's grid, instrument-major
+// (instrument × day × width), NaN until written. A read for row (i, d) covers
+// days d − lag − W + 1 … d − lag, oldest first; days before the panel's start
+// or never written read as 0 (TRA's zero padding). `per: day` memories keep one
+// value per day (the mean over the day's rows), read the same for every row.
+//
+// Guarantee: a read never sees a value written for a day later than d − lag,
+// so with lag ≥ the label horizon no label reaches a model early.
+
+import type { MemoryPlan } from '../../compiler/plan/plan.js';
+
+export interface RowKeys {
+  /** panel instrument index of each row */
+  inst: Int32Array;
+  /** panel day index of each row */
+  day: Int32Array;
+}
+
+export interface MemoryStore {
+  readonly plans: MemoryPlan[];
+  write(name: string, values: ArrayLike<number>, keys: RowKeys): void;
+  history(name: string, window: number, keys: RowKeys): Float32Array;
+  clear(name: string): void;
+}
+
+function widthOf(p: MemoryPlan): number {
+  return p.type.kind === 'tensor' ? p.type.axes.reduce((n, a) => n * (typeof a.size === 'number' ? a.size : 1), 1) : 1;
+}
+
+export function createMemoryStore(plans: MemoryPlan[], instruments: number, days: number): MemoryStore {
+  const data = new Map<string, { plan: MemoryPlan; width: number; values: Float32Array }>();
+  for (const p of plans) {
+    const width = widthOf(p);
+    const rows = p.per === 'day' ? 1 : instruments;
+    data.set(p.name, { plan: p, width, values: new Float32Array(rows * days * width).fill(NaN) });
+  }
+  const get = (name: string) => {
+    const m = data.get(name);
+    if (!m) throw new Error(`memory ${name} is not declared`);
+    return m;
+  };
+  return {
+    plans,
+    write(name, values, keys) {
+      const m = get(name);
+      const w = m.width;
+      const n = keys.day.length;
+      if (m.plan.per === 'day') {
+        const sums = new Map<number, { s: Float64Array; c: number }>();
+        for (let r = 0; r < n; r++) {
+          const d = keys.day[r]!;
+          let e = sums.get(d);
+          if (!e) sums.set(d, (e = { s: new Float64Array(w), c: 0 }));
+          for (let k = 0; k < w; k++) e.s[k]! += values[r * w + k]!;
+          e.c++;
+        }
+        for (const [d, e] of sums) for (let k = 0; k < w; k++) m.values[d * w + k] = e.s[k]! / e.c;
+        return;
+      }
+      for (let r = 0; r < n; r++) {
+        const base = (keys.inst[r]! * days + keys.day[r]!) * w;
+        for (let k = 0; k < w; k++) m.values[base + k] = values[r * w + k]!;
+      }
+    },
+    history(name, window, keys) {
+      const m = get(name);
+      const w = m.width;
+      const lag = m.plan.lag;
+      const n = keys.day.length;
+      const out = new Float32Array(n * window * w);
+      for (let r = 0; r < n; r++) {
+        const row = m.plan.per === 'day' ? 0 : keys.inst[r]!;
+        const last = keys.day[r]! - lag;
+        for (let j = 0; j < window; j++) {
+          const d = last - (window - 1 - j);
+          if (d < 0) continue;
+          const src = (row * days + d) * w;
+          const dst = (r * window + j) * w;
+          for (let k = 0; k < w; k++) {
+            const v = m.values[src + k]!;
+            out[dst + k] = Number.isNaN(v) ? 0 : v;
+          }
+        }
+      }
+      return out;
+    },
+    clear(name) {
+      get(name).values.fill(NaN);
+    },
+  };
+}
