@@ -51,6 +51,12 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const want = a.flags.get('strategy');
   const plan = typeof want === 'string' ? c.plans.find((p) => p.strategy === want) : c.plans[0];
   if (!plan) {
+    const root = c.resolved.roots[0];
+    const rl = root?.ast.decls.find((d) => d.kind === 'StrategyDecl' && (typeof want !== 'string' || d.name.name === want) && d.clauses.some((cl) => cl.head.name === 'env'));
+    if (rl && rl.kind === 'StrategyDecl') {
+      printDiagnostics(io, [diag('rlNotRunnable', { strategy: rl.name.name }, { span: rl.name.span })], c.resolved.sources, false);
+      return 1;
+    }
     const name = typeof want === 'string' ? want : '(any)';
     printDiagnostics(io, [diag('noStrategy', { name }, { location: files[0]!, hints: [c.plans.length ? `strategies here: ${c.plans.map((p) => p.strategy).join(', ')}` : 'declare one: strategy name { data ..., model ... }'] })], c.resolved.sources, false);
     return 1;

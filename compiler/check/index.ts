@@ -13,7 +13,7 @@ import { newCtx, report, type Ctx } from './context.js';
 import { evalExpr, moduleScope } from './expr.js';
 import { compileFeatures } from './features.js';
 import { checkModelAlone, modelValue } from './model.js';
-import { compileData, compileGraph, compileMemory, elaborateStrategy } from './strategy.js';
+import { checkEnv, compileData, compileGraph, compileMemory, elaborateStrategy } from './strategy.js';
 
 export interface CheckResult {
   program: Program;
@@ -46,6 +46,9 @@ function checkDecl(ctx: Ctx, m: ModuleInfo, d: Decl, out: { plans: Plan[]; entri
       return;
     case 'MemoryDecl':
       compileMemory(ctx, m, d, 0);
+      return;
+    case 'EnvDecl':
+      checkEnv(ctx, m, d);
       return;
     case 'LetDecl':
     case 'ScheduleDecl':

@@ -249,6 +249,9 @@ export const codes = {
   checkpointMismatch: def<{ path: S; what: S }>('Q6203', 'error', (p) => `checkpoint ${p.path} does not fit this model: ${p.what}`),
   emptySegment: def<{ segment: S; start: S; end: S }>('Q6204', 'error',
     (p) => `segment ${p.segment} (${p.start}..${p.end}) has no trading days with data`),
+  rlNotRunnable: def<{ strategy: S }>('Q6206', 'error',
+    (p) => `strategy ${p.strategy} learns by reinforcement (env), which quiver run does not train yet`,
+    () => 'quiver check validates it; order-execution training (OPD) comes with the RL runtime'),
   initPrefixEmpty: def<{ prefix: S; path: S }>('Q6205', 'error',
     (p) => `checkpoint ${p.path} has no parameters under ${p.prefix}`),
 

@@ -105,6 +105,12 @@ describe('quiver run', () => {
     expect(io.stderr).toContain('strategies here: demo');
   });
 
+  it('says plainly that RL strategies are checked but not trained yet (Q6206)', async () => {
+    const io = capture();
+    expect(await main(['run', join(ROOT, 'test', 'fixtures', 'language', 'opd.qv')], io)).toBe(1);
+    expect(io.stderr).toContain('error[Q6206]: strategy opd learns by reinforcement');
+  });
+
   it('refuses bad numbers before doing any work', async () => {
     const io = capture();
     expect(await main(['run', join(ROOT, 'strategies', 'demo.qv'), '--epochs', 'many'], io)).toBe(2);
