@@ -21,12 +21,7 @@ export interface Effects {
   /** GRU > Linear: tomorrow's return depends on tanh(r̃_t)·tanh(2ũ_t) (own return × volume shock). */
   temporal: { amp: number };
   /** GATs > GRU: followers' returns follow their hidden cluster's leaders' idiosyncratic shocks of the day before. */
-  /**
-   * Lead–lag: followers' next return tracks leaders' idiosyncratic shocks. By
-   * default within each hidden cluster; `global: true` uses every leader of the
-   * market (structure Qlib's all-pairs GAT can attend to).
-   */
-  crossStock: { amp: number; global: boolean };
+  crossStock: { amp: number };
   /** HIST: AR(1) concept factors on listed concepts; `shuffle` lists a permuted membership in `concepts`. */
   concepts: { amp: number; shuffle: boolean };
   /** HIST: AR(1) factors of the hidden clusters (not listed anywhere but `truth_hidden_cluster`). */
@@ -73,7 +68,7 @@ const BOOL: ParamRule = { kind: 'boolean' };
 export const EFFECT_RULES: { [K in EffectName]: { [P in keyof Effects[K]]: ParamRule } } = {
   market: { amp: AMP },
   temporal: { amp: AMP },
-  crossStock: { amp: AMP, global: BOOL },
+  crossStock: { amp: AMP },
   concepts: { amp: AMP, shuffle: BOOL },
   hidden: { amp: AMP },
   momentum: { amp: AMP },
@@ -98,7 +93,7 @@ export function defaultEffects(preset: PresetName): Effects {
   return {
     market: { amp: 1 },
     temporal: { amp: 0.3 * k },
-    crossStock: { amp: 0.3 * k, global: false },
+    crossStock: { amp: 0.3 * k },
     concepts: { amp: 0.5, shuffle: false },
     hidden: { amp: 0.45 },
     momentum: { amp: 0.12 * k },

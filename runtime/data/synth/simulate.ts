@@ -390,16 +390,12 @@ export function simulate(seed: number, S: Structure, L: Latent, effects: Effects
       leaderEps[c] = 0;
       leaderN[c] = 0;
     }
-    let allLeaderEps = 0;
-    let allLeaderN = 0;
     for (let c = 0; c < K; c++) {
       for (const j of S.leadersOf[c]!) {
         if (!traded[j]) continue;
         leaderEps[c] += eps[j]!;
         leaderN[c]++;
       }
-      allLeaderEps += leaderEps[c]!;
-      allLeaderN += leaderN[c]!;
     }
     const next = t + 1 < D ? t + 1 : t;
     const dt = L.labelDayType[t]!;
@@ -423,9 +419,7 @@ export function simulate(seed: number, S: Structure, L: Latent, effects: Effects
       factorTerm[i] = ft - ANCHOR * (Math.log(lastC[i]! / S.price0[i]!) - anchorMean);
 
       let z = 0;
-      if (ef.crossStock.global) {
-        if (!S.leader[i] && allLeaderN > 0) z += ef.crossStock.amp * (allLeaderEps / Math.sqrt(allLeaderN));
-      } else if (!S.leader[i] && leaderN[c]! > 0) z += ef.crossStock.amp * (leaderEps[c]! / Math.sqrt(leaderN[c]!));
+      if (!S.leader[i] && leaderN[c]! > 0) z += ef.crossStock.amp * (leaderEps[c]! / Math.sqrt(leaderN[c]!));
       const sd = f.sig20[i]!;
       if (nObs[i]! >= 21 && sd > 0) {
         const rt = Math.tanh(f.r[i]! / sd);
