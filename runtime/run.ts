@@ -59,6 +59,8 @@ export interface RunOptions {
   cacheDir?: string;
   log?: (line: string) => void;
   quiet?: boolean;
+  /** data-parallel workers for training (default 'auto': both cores where it pays) */
+  workers?: number | 'auto';
 }
 
 export interface RunResult {
@@ -225,7 +227,7 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
   const feeds = datasetFeeds(data.dataset, { instruments: data.panel.instruments, ...(data.graph ? { graph: data.graph } : {}), ...(memory ? { memory } : {}) });
   try {
     const tTrain = performance.now();
-    const trained = trainStages({
+    const trained = await trainStages({
       plan,
       program: o.program,
       kernels,
@@ -236,6 +238,8 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
       checkpoint: join(dir, 'checkpoint.qck'),
       resume: resumeDir !== undefined,
       ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+      workers: o.workers ?? 'auto',
+      workerBackend: backend.name,
       loadInit: (path) => {
         const ck = readCheckpoint(resolve(dirname(plan.file), path));
         const out: Record<string, Float32Array> = {};

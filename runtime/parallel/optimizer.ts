@@ -12,9 +12,31 @@
 // (correctly rounded), evaluated in index order, so equal inputs give
 // bit-identical outputs in every thread.
 
+/** Gradient clipping applied to the (averaged) gradient before the update. */
+export interface ClipSpec {
+  kind: 'value' | 'norm';
+  value: number;
+}
+
 export type OptimizerSpec =
-  | { kind: 'adam'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
-  | { kind: 'sgd'; lr: number; momentum?: number; weightDecay?: number };
+  | { kind: 'adam'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; decoupledDecay?: number; clip?: ClipSpec }
+  | { kind: 'sgd'; lr: number; momentum?: number; weightDecay?: number; clip?: ClipSpec };
+
+/** Clip in place: each entry to ±value, or the whole vector to L2 norm ≤ value. */
+export function clipGradients(g: Float32Array, clip: ClipSpec): void {
+  if (clip.kind === 'value') {
+    const v = clip.value;
+    for (let i = 0; i < g.length; i++) g[i] = g[i]! > v ? v : g[i]! < -v ? -v : g[i]!;
+    return;
+  }
+  let s = 0;
+  for (let i = 0; i < g.length; i++) s += g[i]! * g[i]!;
+  const norm = Math.sqrt(s);
+  if (norm > clip.value && norm > 0) {
+    const k = clip.value / (norm + 1e-6);
+    for (let i = 0; i < g.length; i++) g[i] = g[i]! * k;
+  }
+}
 
 export interface OptimizerState {
   step: number;
@@ -26,8 +48,16 @@ export function createOptimizerState(size: number): OptimizerState {
   return { step: 0, m: new Float32Array(size), v: new Float32Array(size) };
 }
 
-/** Apply one update in place to `params`. */
+/**
+ * Apply one update in place to `params` (clipping `grads` in place first when
+ * the spec asks; AdamW's decoupled decay shrinks the weights before the step).
+ */
 export function applyUpdate(spec: OptimizerSpec, state: OptimizerState, params: Float32Array, grads: Float32Array): void {
+  if (spec.clip) clipGradients(grads, spec.clip);
+  if (spec.kind === 'adam' && spec.decoupledDecay) {
+    const k = 1 - spec.lr * spec.decoupledDecay;
+    for (let i = 0; i < params.length; i++) params[i] = params[i]! * k;
+  }
   state.step += 1;
   const wd = spec.weightDecay ?? 0;
   if (spec.kind === 'adam') {

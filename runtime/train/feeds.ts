@@ -109,12 +109,27 @@ function dayFeed(cs: CrossSection, extra: Extra): Feed {
   };
 }
 
+/** Plain arrays of a sample batch for the replica pool (features, label and fields only). */
+function batchArrays(b: Batch, bindings: InputBinding[]): Record<string, { data: Float32Array; shape: number[] }> | undefined {
+  const out: Record<string, { data: Float32Array; shape: number[] }> = {};
+  for (const bd of bindings) {
+    const s = bd.source;
+    const t = bd.type as TensorType;
+    if (s.kind === 'features' && b.features[s.set]) out[bd.name] = { data: b.features[s.set]!, shape: shapeOf(t, b.size, bd.name) };
+    else if (s.kind === 'label') out[bd.name] = { data: b.label, shape: [b.size] };
+    else if (s.kind === 'field' && b.fields[s.name]) out[bd.name] = { data: b.fields[s.name]!, shape: [b.size] };
+    else return undefined;
+  }
+  return out;
+}
+
 function batchFeed(b: Batch, extra: Extra): Feed {
   const keys = (): RowKeys => ({ inst: b.instrumentIndex, day: b.dayIndex });
   const rows: Rows = { rows: b.size, features: b.features, fields: b.fields, label: b.label, keys };
   return {
     rows: b.size,
     keys,
+    arrays: (bindings) => batchArrays(b, bindings),
     tensors: (bindings) => tensorsFor(rows, bindings, { step: extra.step(), epoch: extra.epoch, ...(extra.memory ? { memory: extra.memory } : {}) }),
   };
 }

@@ -25,9 +25,11 @@ import { errorMetrics, icSeries, icSummary } from '../eval/metrics.js';
 import { commitState, compileFunction, readParams, runContext, trainableKeys, writeParams, type CompiledFn, type ParamStore } from '../exec/compile.js';
 import type { KernelTable } from '../ops/kernel.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { clipByNorm, clipByValue, isFiniteArray, newState, step as optimizerStep, type OptimizerState } from './optimizer.js';
+import { isFiniteArray, newState, step as optimizerStep, type OptimizerState } from './optimizer.js';
 import { silentProgress, type ProgressSink } from './progress.js';
 import type { MemoryStore, RowKeys } from './memory.js';
+import { chooseWorkers, createReplicaPool, type Batch, type ReplicaPool } from '../parallel/pool.js';
+import { toSpec } from './optimizer.js';
 
 /** One batch: builds its input tensors (inside the caller's tidy). */
 export interface Feed {
@@ -40,6 +42,8 @@ export interface Feed {
   rawLabel?: Float32Array | Float64Array;
   /** panel (instrument, day) of each row: memory writes and reads are keyed by them */
   keys?: () => RowKeys;
+  /** the batch as plain arrays for the replica pool (sample batches of features, labels, fields) */
+  arrays?: (inputs: InputBinding[]) => Batch | undefined;
 }
 
 export interface TrainData {
@@ -87,6 +91,15 @@ export interface TrainOptions {
   loadInit?: (path: string) => Record<string, Float32Array>;
   /** called after each step (tests use it to stop a run mid-way) */
   afterStep?: (info: { stage: number; epoch: number; step: number }) => void;
+  /**
+   * Data-parallel training over worker threads: a worker count, or 'auto'
+   * (both cores when a batch's rows × time steps pay for the split). Used for
+   * stages with sample batches, a constant learning rate, no accumulation and
+   * an objective without layer state or memory writes; others run in process.
+   */
+  workers?: number | 'auto';
+  /** the backend the workers run (default: the main thread's) */
+  workerBackend?: 'wasm' | 'cpu' | 'node' | 'node-gpu';
 }
 
 export interface Position {
@@ -225,7 +238,7 @@ export function scoreOf(metric: string, days: ReturnType<typeof predictDays>): n
   }
 }
 
-export function trainStages(o: TrainOptions): TrainResult {
+export async function trainStages(o: TrainOptions): Promise<TrainResult> {
   const { plan, program, kernels, data, params } = o;
   const progress = o.progress ?? silentProgress;
   const predictFn = compileFunction(program.functions[plan.predict.fn]!, kernels, program);
@@ -270,6 +283,7 @@ export function trainStages(o: TrainOptions): TrainResult {
         ring = [];
       }
       const nBatches = data.trainBatchCount(stage);
+      const pool = await stagePool(o, stage, keys);
       const writer = data.memory && stage.eachEpoch.length ? { fn: objective, inputs: stage.objective.inputs } : undefined;
       for (let epoch = resumingHere ? pos.epoch : 0; epoch < epochs; epoch++) {
         const t0 = performance.now();
@@ -288,6 +302,17 @@ export function trainStages(o: TrainOptions): TrainResult {
         for (const feed of data.trainBatches(stage, epoch, mix(o.seed, si, epoch))) {
           if (stage.maxStepsPerEpoch && stepNo >= stage.maxStepsPerEpoch) break;
           stepNo++;
+          if (pool) {
+            const batch = feed.arrays?.(stage.objective.inputs);
+            if (!batch) throw new DiagnosticError(diag('internalError', { what: 'a parallel stage got a batch without plain arrays' }));
+            const loss = await pool.step(batch);
+            if (!Number.isFinite(loss)) throw new DiagnosticError(diag('lossNotFinite', { stage: stage.name, epoch: epoch + 1, step: stepNo }));
+            lossSum += loss;
+            lossN++;
+            progress.step({ stage: stage.name, epoch, epochs, step: stepNo, steps: stage.maxStepsPerEpoch ? Math.min(stage.maxStepsPerEpoch, nBatches) : nBatches, loss });
+            o.afterStep?.({ stage: si, epoch, step: stepNo });
+            continue;
+          }
           const ctx = runContext(params, { training: true, seed: mix(o.seed, si, epoch, stepNo) });
           const { loss, grads } = tf.tidy(() => {
             const inputs = feed.tensors(stage.objective.inputs);
@@ -315,9 +340,7 @@ export function trainStages(o: TrainOptions): TrainResult {
           accN++;
           if (accN >= stage.accumulate) {
             if (accN > 1) for (let i = 0; i < acc.length; i++) acc[i]! /= accN;
-            if (stage.clip?.kind === 'value') clipByValue(acc, stage.clip.value);
-            else if (stage.clip?.kind === 'norm') clipByNorm(acc, stage.clip.value);
-            optimizerStep(stage.optimizer, pos.lr, opt, flat, acc);
+            optimizerStep(stage.optimizer, pos.lr, opt, flat, acc, stage.clip);
             assignFlat(params, keys, flat);
             acc = null;
             accN = 0;
@@ -325,11 +348,15 @@ export function trainStages(o: TrainOptions): TrainResult {
           progress.step({ stage: stage.name, epoch, epochs, step: stepNo, steps: stage.maxStepsPerEpoch ? Math.min(stage.maxStepsPerEpoch, nBatches) : nBatches, loss });
           o.afterStep?.({ stage: si, epoch, step: stepNo });
         }
+        if (pool) {
+          // The replicas hold the trained weights: bring them back for evaluation and checkpoints.
+          const values = await pool.params();
+          writeParams(params, values);
+          flat = flatten(params, keys);
+        }
         if (acc && accN > 0) {
           for (let i = 0; i < acc.length; i++) acc[i]! /= accN;
-          if (stage.clip?.kind === 'value') clipByValue(acc, stage.clip.value);
-          else if (stage.clip?.kind === 'norm') clipByNorm(acc, stage.clip.value);
-          optimizerStep(stage.optimizer, pos.lr, opt, flat, acc);
+          optimizerStep(stage.optimizer, pos.lr, opt, flat, acc, stage.clip);
           assignFlat(params, keys, flat);
         }
         // Evaluation (with parameters averaged over the last k epochs when asked).
@@ -370,6 +397,7 @@ export function trainStages(o: TrainOptions): TrainResult {
         if (o.checkpoint && epoch + 1 < epochs) saveCheckpoint(o.checkpoint, params, pos, opt, bestFlat, ring, si, epoch + 1);
       }
       if (bestFlat) assignFlat(params, keys, bestFlat);
+      await pool?.close();
       objective.dispose();
       pos = { ...pos, stage: si + 1, epoch: 0 };
       if (o.checkpoint) saveCheckpoint(o.checkpoint, params, pos, opt, undefined, [], si + 1, 0);
@@ -398,6 +426,26 @@ export function adjustLr(stage: StagePlan, pos: Position, rec: EpochRecord, mode
       pos.plateauBad = 0;
     }
   }
+}
+
+/** The replica pool for a stage, when it can and should run data-parallel. */
+async function stagePool(o: TrainOptions, stage: StagePlan, keys: string[]): Promise<ReplicaPool | undefined> {
+  if (!o.workers || o.workers === 1 || stage.batch.kind !== 'samples' || stage.accumulate !== 1 || stage.lrSchedule.kind !== 'constant') return undefined;
+  const f = o.program.functions[stage.objective.fn]!;
+  if (f.nodes.some((n) => n.op === 'batch_norm' || n.op === 'memory_write')) return undefined;
+  if (stage.objective.inputs.some((b) => b.source.kind !== 'features' && b.source.kind !== 'label' && b.source.kind !== 'field')) return undefined;
+  const x = stage.objective.inputs.find((b) => b.source.kind === 'features');
+  const steps = x && x.type.kind === 'tensor' ? x.type.axes.slice(1, -1).reduce((p, a) => p * (typeof a.size === 'number' ? a.size : 1), 1) : 1;
+  const workers = o.workers === 'auto' ? chooseWorkers(stage.batch.size * steps) : o.workers;
+  if (workers < 2) return undefined;
+  const module = new URL(import.meta.url.endsWith('.ts') ? '../parallel/ir-replica.ts' : '../parallel/ir-replica.js', import.meta.url);
+  return createReplicaPool({
+    module,
+    workers,
+    optimizer: toSpec(stage.optimizer, stage.optimizer.lr, stage.clip),
+    backend: o.workerBackend ?? 'wasm',
+    options: { program: o.program, fn: stage.objective.fn, keys, values: readParams(o.params), seed: o.seed },
+  });
 }
 
 function saveCheckpoint(path: string, params: ParamStore, pos: Position, opt: OptimizerState | undefined, best: Float32Array | undefined, ring: Float32Array[], stage: number, epoch: number): void {

@@ -36,6 +36,16 @@ function codeOf(f: () => unknown): string | undefined {
   return undefined;
 }
 
+async function codeOfAsync(f: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await f();
+  } catch (e) {
+    if (e instanceof DiagnosticError) return e.diagnostics[0]!.code;
+    throw e;
+  }
+  return undefined;
+}
+
 const SOURCE = `
 features one(window: 3) { A = Ref($close, lag) / $close }
 data d = demo(preset: "small") {
@@ -74,18 +84,18 @@ function oneDayData(x: number): TrainData {
 }
 
 describe('runtime diagnostics', () => {
-  it('Q6201: the loss becoming NaN or infinite stops training with its position', () => {
+  it('Q6201: the loss becoming NaN or infinite stops training with its position', async () => {
     const { plan, program } = compiled();
     const params = createParams(paramSpecs(program.entries.map((e) => program.functions[e]!)), 1);
-    expect(codeOf(() => trainStages({ plan, program, kernels, data: oneDayData(1e20), params, seed: 1 }))).toBe('Q6201');
+    expect(await codeOfAsync(() => trainStages({ plan, program, kernels, data: oneDayData(1e20), params, seed: 1 }))).toBe('Q6201');
     disposeParams(params);
   });
 
-  it('Q6205: an init prefix with no parameters under it', () => {
+  it('Q6205: an init prefix with no parameters under it', async () => {
     const { plan, program } = compiled();
     const params = createParams(paramSpecs(program.entries.map((e) => program.functions[e]!)), 1);
     const stage = { ...plan.stages[0]!, init: { checkpoint: 'x', prefix: 'nothing' }, optimizer: { kind: 'sgd' as const, lr: 0.01, momentum: 0, weightDecay: 0 } };
-    expect(codeOf(() => trainStages({ plan: { ...plan, stages: [stage] }, program, kernels, data: oneDayData(1), params, seed: 1, loadInit: () => ({ 'other.weight': new Float32Array(3) }) }))).toBe('Q6205');
+    expect(await codeOfAsync(() => trainStages({ plan: { ...plan, stages: [stage] }, program, kernels, data: oneDayData(1), params, seed: 1, loadInit: () => ({ 'other.weight': new Float32Array(3) }) }))).toBe('Q6205');
     disposeParams(params);
   });
 
