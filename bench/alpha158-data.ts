@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Panel } from '../runtime/data/panel.js';
+import { mulberry32 } from '../runtime/random.js';
 
 export const SAMPLE_PATH = join(sampleDir() ?? 'data/csi300-sample', 'sample_csi300_2018-2020.csv.gz');
 export const MEMBERSHIP_PATH = join(sampleDir() ?? 'data/csi300-sample', 'csi300_membership_intervals.csv');
@@ -64,16 +65,7 @@ export function loadMembership(path = MEMBERSHIP_PATH): { stock: string; start: 
 }
 
 /** A tiny seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());

@@ -6,17 +6,8 @@
 // Deterministic for a given seed; builds typed arrays in the Panel layout.
 
 import type { Panel } from '../runtime/data/panel.js';
+import { mulberry32 } from '../runtime/random.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticMarket {
   panel: Panel;

@@ -32,6 +32,7 @@ import { diag } from '../../compiler/diagnostics/codes.js';
 import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
 import { genericBackward, genericForward } from './rnn-generic.js';
 import { wasmBackward, wasmForward, wasmFusedAvailable } from './rnn-wasm.js';
+import { mulberry32 } from '../random.js';
 
 export type RnnKind = 'gru' | 'lstm';
 export type RnnOutputs = 'sequence' | 'last' | 'states' | 'both';
@@ -98,16 +99,7 @@ export function rnnParamShapes(kind: RnnKind, inputSize: number, hidden: number,
 }
 
 /** mulberry32: a small seeded PRNG in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /**
  * PyTorch's initialisation: every weight and bias ~ U(−1/√H, 1/√H), as

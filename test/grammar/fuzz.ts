@@ -16,18 +16,10 @@ import { stripSpans, type Decl } from '../../grammar/ast.js';
 import { parse, print } from '../../grammar/index.js';
 import { lex } from '../../grammar/tokens.js';
 import { fixtureFiles } from './helpers.js';
+import { mulberry32 } from '../../runtime/random.js';
 
 /** mulberry32: small, fast, good enough to pick mutations reproducibly. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 const FLIP_CHARS = ['{', '}', '(', ')', '[', ']', '"', '/', '*', '$', '.', ',', ':', '=', '|', '>', '<', '-', '#', '\n', ' ', 'a', '1', '\\', '@'];
 

@@ -4,6 +4,7 @@
 // internals.
 
 import type { Panel } from '../../../runtime/data/panel.js';
+import { mulberry32 } from '../../../runtime/random.js';
 
 /** Instrument-major Float64Array from rows[instrument][day]. */
 export function matrix(rows: readonly (readonly number[])[]): Float64Array {
@@ -32,16 +33,7 @@ export function isoDays(n: number): string[] {
 }
 
 /** mulberry32: a tiny seeded PRNG in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export interface RandomMarketOptions {
   N: number;

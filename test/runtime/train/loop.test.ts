@@ -16,6 +16,7 @@ import { createParams, disposeParams, paramSpecs, readParams } from '../../../ru
 import { kernels } from '../../../runtime/ops/index.js';
 import { adjustLr, trainStages, type Feed, type TrainData } from '../../../runtime/train/loop.js';
 import { compileSource, errorsOf } from '../../helpers/compile.js';
+import { mulberry32 } from '../../../runtime/random.js';
 
 const SOURCE = `
 features three(window: 5) {
@@ -47,16 +48,7 @@ const N = 12;
 const T = 5;
 const F = 3;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Days of random features whose label depends on the last step's first feature. */
 function makeDay(seed: number): { x: Float32Array; label: Float32Array } {

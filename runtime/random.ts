@@ -1,0 +1,15 @@
+// mulberry32: the small seeded PRNG shared by runtime code, benchmarks and
+// tests that need reproducible numbers in [0, 1). (Parameter initialisation
+// and the synthetic market use their own xoshiro streams: runtime/ops/init.ts,
+// runtime/data/synth/rng.ts.)
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
