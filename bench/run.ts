@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark in turn, each in its own process so they
 // do not share a heap or a warmed-up backend. Pass names to run a subset:
 //   npm run bench -- check backtest
-// Benchmarks: check (compiler speed), alpha158 (features vs pandas), backtest
+// Benchmarks: check (compiler speed), alpha158 (features vs pandas),
+// epoch-tensors (DuckDB → one epoch of Alpha360 tensors), backtest
 // (Qlib TopkDropout), gru-step (training step vs torch, peak RSS).
 
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 const all: Record<string, string[]> = {
   check: ['bench/check.ts'],
   alpha158: ['bench/alpha158.ts'],
+  'epoch-tensors': ['bench/epoch-tensors.ts'],
   backtest: ['bench/backtest.ts'],
   'gru-step': ['bench/gru-step.ts'],
 };
