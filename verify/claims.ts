@@ -74,13 +74,13 @@ export async function trainOn(marketSrc: string, model: string, epochs: number):
   }
 }
 
-export async function runClaims(log: (s: string) => void, epochs = 4): Promise<ClaimRow[]> {
-  const rows: ClaimRow[] = [];
+export async function runClaims(log: (s: string) => void, epochs = 4, rows: ClaimRow[] = [], progress: () => void = () => {}): Promise<ClaimRow[]> {
   const run = async (claim: string, marketName: string, src: string, model: string) => {
     log(`claim: ${claim} — ${model} on ${marketName}`);
     const r = await trainOn(src, model, epochs);
     const row: ClaimRow = { claim, market: marketName, model, ...r };
     rows.push(row);
+    progress();
     return row;
   };
   // GRU > Linear where temporal structure is planted; the gain goes when it is off.
