@@ -61,6 +61,7 @@ const fmt = (x: number | null | undefined, d = 4) => (typeof x === 'number' && N
 
 const files = readdirSync(join(root, 'strategies')).filter((f) => f.endsWith('.qv') && f !== 'markets.qv').sort();
 const rows: Row[] = [];
+const claimRows: ClaimRow[] = [];
 for (const f of files) {
   const c = compileFiles([join(root, 'strategies', f)], nodeHost());
   if (c.diagnostics.some((d) => d.severity === 'error')) {
@@ -80,7 +81,6 @@ for (const f of files) {
   }
 }
 
-const claimRows: ClaimRow[] = [];
 if (claims) await runClaims((s) => console.log(s), epochs ?? 4, claimRows, () => write());
 write();
 console.log('\nwrote docs/results.md');
