@@ -41,7 +41,7 @@ import { writeReport } from './report/index.js';
 import type { ReportData } from './report/types.js';
 import { datasetFeeds, type GraphFeed } from './train/feeds.js';
 import { createMemoryStore } from './train/memory.js';
-import { predictDays, trainStages } from './train/loop.js';
+import { predictDays, trainStages, type DayPrediction } from './train/loop.js';
 import { consoleProgress, silentProgress } from './train/progress.js';
 import { readCheckpoint } from './train/checkpoint.js';
 import { graphSources } from './graphs.js';
@@ -61,6 +61,8 @@ export interface RunOptions {
   quiet?: boolean;
   /** data-parallel workers for training (default 'auto': both cores where it pays) */
   workers?: number | 'auto';
+  /** keep the test predictions, with every output field of the model, in the result (analysis, claims) */
+  keepPredictions?: boolean;
 }
 
 export interface RunResult {
@@ -69,6 +71,8 @@ export interface RunResult {
   backend: string;
   seconds: { data: number; train: number; predict: number; backtest: number; total: number };
   warnings: Diagnostic[];
+  /** with `keepPredictions`: the test segment's predictions and the model's other outputs, day by day */
+  predictions?: DayPrediction[];
 }
 
 function fieldsOf(e: FeatureExpr, out: Set<string>): void {
@@ -260,7 +264,7 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
     const writerFn = memory && lastStage ? compileFunction(o.program.functions[lastStage.objective.fn]!, kernels, o.program) : undefined;
     const writer = writerFn && lastStage ? { fn: writerFn, inputs: lastStage.objective.inputs } : undefined;
     if (writer) for (const seg of ['train', 'valid']) if (seg !== testSeg && plan.data.segments[seg]) predictDays(predictFn, plan.predict.inputs, params, feeds, seg, plan.predField, writer);
-    const preds = predictDays(predictFn, plan.predict.inputs, params, feeds, testSeg, plan.predField, writer);
+    const preds = predictDays(predictFn, plan.predict.inputs, params, feeds, testSeg, plan.predField, writer, { outputs: o.keepPredictions === true });
     predictFn.dispose();
     writerFn?.dispose();
     const predictSeconds = (performance.now() - tPred) / 1000;
@@ -353,6 +357,7 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
       seconds: { data: dataSeconds, train: trainSeconds, predict: predictSeconds, backtest: backtestSeconds, total },
       warnings,
     };
+    if (o.keepPredictions) result.predictions = preds;
     writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ strategy: plan.strategy, backend: backend.name, seed, metrics, seconds: result.seconds, params: nParams }, null, 2));
     const report: ReportData = {
       strategy: plan.strategy,

@@ -172,7 +172,20 @@ export function refreshMemory(fn: CompiledFn, binding: InputBinding[], params: P
   }
 }
 
-/** Predictions of `fn` over every day of a segment (daily batches). */
+/** One day's predictions; `outputs` holds the model's other record fields (row-major, rows first) when asked for. */
+export interface DayPrediction {
+  day: string;
+  instruments: string[];
+  pred: Float32Array;
+  label: Float64Array;
+  outputs?: Record<string, Float32Array>;
+}
+
+/**
+ * Predictions of `fn` over every day of a segment (daily batches). With
+ * `outputs`, a model returning a record also gives every other field per day
+ * (TRA's router probabilities, IGMTF's encodings) for analysis.
+ */
 export function predictDays(
   fn: CompiledFn,
   binding: InputBinding[],
@@ -181,14 +194,17 @@ export function predictDays(
   segment: string,
   predField?: string,
   writer?: { fn: CompiledFn; inputs: InputBinding[] },
-): { day: string; instruments: string[]; pred: Float32Array; label: Float64Array }[] {
-  const out: { day: string; instruments: string[]; pred: Float32Array; label: Float64Array }[] = [];
+  opts: { outputs?: boolean } = {},
+): DayPrediction[] {
+  const out: DayPrediction[] = [];
   const ctx = runContext(params, { training: false, seed: 1 });
   for (const feed of data.dayBatches(segment)) {
-    const pred = tf.tidy(() => {
+    const { pred, outputs } = tf.tidy(() => {
       const r = fn.run(feed.tensors(binding), ctx);
-      const t = r instanceof tf.Tensor ? r : r[predField ?? Object.keys(r)[0]!]!;
-      return t.dataSync() as Float32Array;
+      if (r instanceof tf.Tensor) return { pred: r.dataSync() as Float32Array, outputs: undefined };
+      const field = predField ?? Object.keys(r)[0]!;
+      const rest = opts.outputs ? Object.fromEntries(Object.entries(r).filter(([k]) => k !== field).map(([k, t]) => [k, Float32Array.from(t.dataSync())])) : undefined;
+      return { pred: r[field]!.dataSync() as Float32Array, outputs: rest };
     });
     flushWrites(ctx.writes, feed, data.memory);
     // Memories are written as the days go by (after the day's prediction), as in online use.
@@ -198,7 +214,9 @@ export function predictDays(
       });
       flushWrites(ctx.writes, feed, data.memory);
     }
-    out.push({ day: feed.day ?? '', instruments: feed.instruments ?? [], pred: Float32Array.from(pred), label: Float64Array.from(feed.rawLabel ?? []) });
+    const row: DayPrediction = { day: feed.day ?? '', instruments: feed.instruments ?? [], pred: Float32Array.from(pred), label: Float64Array.from(feed.rawLabel ?? []) };
+    if (outputs) row.outputs = outputs;
+    out.push(row);
   }
   return out;
 }
