@@ -7,7 +7,8 @@
 // cheapest of them (GRU vs Linear) in the suite.
 
 import { compileFiles } from '../compiler/pipeline.js';
-import { runPlan } from '../runtime/run.js';
+import { marketFile, runPlan } from '../runtime/run.js';
+import type { DayPrediction } from '../runtime/train/loop.js';
 import { testHost } from '../test/helpers/compile.js';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -56,19 +57,33 @@ export const MODELS: Record<string, (epochs: number) => string> = {
   hist_nohidden: (e) => `strategy hist_nohidden { data m  model HIST(x: m.x, C: concepts.matrix, cap: m.cap, live: concepts.live, hidden: false)  ${TRAIN('days', e)} }`,
 };
 
-/** Train one model on one market; returns its test IC and Rank IC. */
-export async function trainOn(marketSrc: string, model: string, epochs: number): Promise<{ ic: number | null; rankIc: number | null }> {
+export interface Trained {
+  ic: number | null;
+  rankIc: number | null;
+  /** with `keep`: the test predictions and the model's other outputs, and the market file (its truth tables) */
+  predictions?: DayPrediction[];
+  marketPath?: string;
+}
+
+/** Train one model (a MODELS entry, or a strategy's source text) on one market; returns its test IC and Rank IC. */
+export async function trainOn(marketSrc: string, model: string, epochs: number, opts: { keep?: boolean; strategy?: string } = {}): Promise<Trained> {
   const file = `/virtual/claim-${model}-${Math.random().toString(36).slice(2)}.qv`;
-  const c = compileFiles([file], testHost({ [file]: marketSrc + MODELS[model]!(epochs) }));
+  const c = compileFiles([file], testHost({ [file]: marketSrc + (opts.strategy ?? MODELS[model]!(epochs)) }));
   const errors = c.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(errors.map((d) => d.message).join('; '));
   const plan = c.plans[0]!;
   const entries = [plan.predict.fn, ...plan.stages.map((s) => s.objective.fn)];
   const program = { functions: Object.fromEntries(entries.map((e) => [e, c.optimized.functions[e]!])), entries };
   const out = mkdtempSync(join(tmpdir(), 'quiver-claim-'));
+  const cacheDir = join(root, '.quiver');
   try {
-    const r = await runPlan({ plan, program, out, cacheDir: join(root, '.quiver'), quiet: true, log: () => {}, backend: 'wasm' });
-    return { ic: r.metrics['IC'] ?? null, rankIc: r.metrics['Rank IC'] ?? null };
+    const r = await runPlan({ plan, program, out, cacheDir, quiet: true, log: () => {}, backend: 'wasm', keepPredictions: opts.keep === true });
+    const res: Trained = { ic: r.metrics['IC'] ?? null, rankIc: r.metrics['Rank IC'] ?? null };
+    if (opts.keep) {
+      res.predictions = r.predictions ?? [];
+      res.marketPath = await marketFile(plan, cacheDir, () => {});
+    }
+    return res;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
