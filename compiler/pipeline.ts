@@ -2,9 +2,10 @@
 //
 // Passes run in this order: inline · const-fold · CSE · DCE · fuse · DCE.
 // Each is a pure IR → IR function (compiler/passes/); tests run them one at a
-// time. With QUIVER_VERIFY=1 (tests set it) the verifier runs after every pass
-// and a failure becomes Q9001. QUIVER_DUMP=after:<pass> prints the IR after
-// that pass to stderr.
+// time. With QUIVER_VERIFY=1 (or `verify: true`; tests set it) the verifier
+// runs on the checker's IR before the first pass and again after every pass; a
+// failure becomes Q9001. QUIVER_DUMP=after:<pass> prints the IR after that
+// pass to stderr (`after:check` prints the checker's IR).
 
 import { checkResolved, type CheckResult } from './check/index.js';
 import { diag } from './diagnostics/codes.js';
@@ -50,6 +51,14 @@ export function runPasses(p: Program, opts: CompileOptions = {}): { program: Pro
   const verify = opts.verify ?? process.env['QUIVER_VERIFY'] === '1';
   const dump = opts.dump ?? process.env['QUIVER_DUMP'];
   let cur = p;
+  if (verify) {
+    const problems = verifyProgram(cur);
+    if (problems.length) {
+      diagnostics.push(diag('internalError', { what: `IR invalid after check: ${problems.slice(0, 3).join('; ')}` }));
+      return { program: p, diagnostics };
+    }
+  }
+  if (dump === 'after:check') process.stderr.write(printProgram(cur));
   for (const pass of PASSES) {
     try {
       cur = pass.run(cur, opts.passContext ?? {});
@@ -80,7 +89,14 @@ export function compileFiles(files: string[], host: Host, opts: CompileOptions =
     return { resolved, program: { functions: {}, entries: [] }, plans: [], models: new Map(), diagnostics: [...resolved.diagnostics, d], optimized: { functions: {}, entries: [] } };
   }
   const diagnostics = [...resolved.diagnostics, ...checked.diagnostics];
-  if (opts.checkOnly || diagnostics.some((d) => d.severity === 'error')) return { ...checked, resolved, diagnostics, optimized: checked.program };
+  if (diagnostics.some((d) => d.severity === 'error')) return { ...checked, resolved, diagnostics, optimized: checked.program };
+  if (opts.checkOnly) {
+    // No passes, but the checker's IR is still verified when asked.
+    const verify = opts.verify ?? process.env['QUIVER_VERIFY'] === '1';
+    const problems = verify ? verifyProgram(checked.program) : [];
+    if (problems.length) diagnostics.push(diag('internalError', { what: `IR invalid after check: ${problems.slice(0, 3).join('; ')}` }));
+    return { ...checked, resolved, diagnostics, optimized: checked.program };
+  }
   const passed = runPasses(checked.program, opts);
   return { ...checked, resolved, diagnostics: [...diagnostics, ...passed.diagnostics], optimized: passed.program };
 }

@@ -14,7 +14,7 @@
 
 import type { AxisSpec, Param, Stmt, TypeExpr } from '../../grammar/ast.js';
 import type { Span } from '../diagnostics/diagnostic.js';
-import type { Axis, DType, Size, TensorType, Type } from '../ir/types.js';
+import type { Attrs, Axis, DType, Size, TensorType, Type } from '../ir/types.js';
 import { typeText } from '../ir/types.js';
 import { lookupOp } from '../ops/registry.js';
 import { unifySize } from '../ops/spec.js';
@@ -273,15 +273,24 @@ function instanceName(ctx: Ctx, base: string): string {
   for (let i = 2; ; i++) if (!ctx.functions.has(`${base}_${i}`) && !ctx.order.includes(`${base}_${i}`)) return `${base}_${i}`;
 }
 
-function renameNode(ctx: Ctx, sc: Scope, id: number, type: TensorType, map: Map<string, string>, span: Span): { id: number; type: TensorType } {
+/**
+ * Rename axes by `map`; with `sized` (the callee's view of an argument), also
+ * narrow every symbolic size the callee knows (a caller's K meeting `K = 3`),
+ * so the call's input type equals the callee's parameter type exactly.
+ */
+function renameNode(ctx: Ctx, sc: Scope, id: number, type: TensorType, map: Map<string, string>, span: Span, sized?: TensorType): { id: number; type: TensorType } {
   const renames: { [k: string]: string } = {};
+  const sizes: { [k: string]: number } = {};
   for (const a of type.axes) {
     const to = map.get(a.name);
     if (to !== undefined && to !== a.name) renames[a.name] = to;
+    const want = sized?.axes.find((b) => b.name === (to ?? a.name))?.size;
+    if (typeof want === 'number' && a.size !== want) sizes[to ?? a.name] = want;
   }
-  if (Object.keys(renames).length === 0) return { id, type };
+  if (Object.keys(renames).length === 0 && Object.keys(sizes).length === 0) return { id, type };
   const op = lookupOp('rename')!;
-  const v = emitOp(ctx, sc, op, { inputs: { x: id }, inputTypes: { x: type }, attrs: { renames }, spans: {}, hints: {} }, span);
+  const attrs: Attrs = Object.keys(sizes).length ? { renames, sizes } : { renames };
+  const v = emitOp(ctx, sc, op, { inputs: { x: id }, inputTypes: { x: type }, attrs, spans: {}, hints: {} }, span);
   return v.k === 'tensor' ? { id: v.id, type: v.type } : { id, type };
 }
 
@@ -370,7 +379,7 @@ function instantiate(ctx: Ctx, sc: Scope, m: ModelValue, span: Span): Value {
   // Caller side: rename into the callee's axes, call, rename back.
   const inputs: { [k: string]: number } = {};
   for (const a of tensorArgs) {
-    const renamed = renameNode(ctx, sc, a.id, a.type, match.map.size ? new Map([...match.map].map(([k, v]) => [v, k])) : new Map(), a.span);
+    const renamed = renameNode(ctx, sc, a.id, a.type, match.map.size ? new Map([...match.map].map(([k, v]) => [v, k])) : new Map(), a.span, a.calleeType);
     inputs[a.p.name.name] = castTo(sc, renamed.id, renamed.type, a.calleeType.dtype, a.span).id;
   }
   for (const prm of callee.params) {

@@ -1,6 +1,7 @@
 // The IR verifier: checks a Program's invariants (see types.ts). Tests and
-// debug builds (QUIVER_VERIFY=1) run it after every pass; a failure is a
-// compiler bug, reported as Q9001, never blamed on the user.
+// debug builds (QUIVER_VERIFY=1) run it on the checker's IR before the first
+// pass and after every pass; a failure is a compiler bug, reported as Q9001,
+// never blamed on the user.
 //
 // Checks: unique ids, inputs defined earlier, known ops, every node's type
 // equal to its op's shape rule (structural ops have their own rules), calls

@@ -64,13 +64,27 @@ export const shapeOps: OpDef[] = [
     doc: 'rename axes: rename(R, N: J) turns Float[N, H] into Float[J, H]',
     kind: 'function',
     args: [X, { name: 'renames', kind: 'renames' }],
+    // attrs.sizes (set by the checker, not written by users): known sizes for
+    // axes (named after renaming) at a call boundary, e.g. {K: 3} when a
+    // caller's symbolic K meets a callee's `K = 3`. A symbolic size narrows to
+    // the number; a known size must already equal it. The runtime checks it.
     shape: ({ x }, attrs) => {
       const renames = (attrs['renames'] ?? {}) as Record<string, string>;
+      const sizes = (attrs['sizes'] ?? {}) as Record<string, number>;
       for (const [from, to] of Object.entries(renames)) {
         if (!axisOf(x!, from)) return err('missingAxis', { axis: from, type: names(x!) }, from, 'x');
         if (axisOf(x!, to) && !(to in renames)) return err('duplicateAxis', { axis: to }, from);
       }
-      return t(x!.dtype, x!.axes.map((a) => ({ name: renames[a.name] ?? a.name, size: a.size })));
+      const axes = x!.axes.map((a) => ({ name: renames[a.name] ?? a.name, size: a.size }));
+      for (const [name, n] of Object.entries(sizes)) {
+        const ax = axes.find((a) => a.name === name);
+        if (!ax) return err('missingAxis', { axis: name, type: names(t(x!.dtype, axes)) }, 'x');
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return err('badAttribute', { name: `sizes.${name}`, value: String(n) }, 'x');
+        const u = unifySize(n, ax.size);
+        if (u === null) return err('sizeMismatch', { axis: name, a: String(n), b: String(ax.size) }, 'x');
+        ax.size = u;
+      }
+      return t(x!.dtype, axes);
     },
   },
   {

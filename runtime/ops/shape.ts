@@ -90,7 +90,14 @@ const OUTER: Record<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = { mul: 
 export const shapeKernels: KernelTable = {
   rename: (node) => {
     const ix = inputIndex(node, 'x');
-    return (ins) => ins[ix]!.clone();
+    // Sizes the checker fixed at a call boundary (attrs.sizes): check them on the data.
+    const out = axisNames(node.type);
+    const fixed = Object.entries((node.attrs['sizes'] ?? {}) as Record<string, number>).map(([name, n]) => ({ name, n, d: out.indexOf(name) }));
+    return (ins) => {
+      const x = ins[ix]!;
+      for (const f of fixed) if (x.shape[f.d] !== f.n) shapeFail('rename', `axis ${f.name} has ${x.shape[f.d]} entries, the callee declares ${f.n}`);
+      return x.clone();
+    };
   },
   concat: (node) => {
     const idx = variadicInputs(node);

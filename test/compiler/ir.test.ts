@@ -15,6 +15,7 @@ import { cse } from '../../compiler/passes/cse.js';
 import { dce } from '../../compiler/passes/dce.js';
 import { fuse } from '../../compiler/passes/fuse.js';
 import { inline } from '../../compiler/passes/inline.js';
+import { runPasses } from '../../compiler/pipeline.js';
 import { programArb } from './ir-gen.js';
 
 const PASSES = { inline, constFold, cse, dce, fuse };
@@ -58,6 +59,25 @@ func f(x: f32[N, H=3]) {
 }
 `);
     expect(verifyProgram(p).join('\n')).toMatch(/its rule gives f32\[N\]/);
+  });
+
+  it('runs on the checker\'s IR before the first pass: a bad call is Q9001 even though inline would remove it', () => {
+    const p = parseProgram(`entries f
+func g(x: f32[N, K=3]) {
+  %0 = input {name: "x"} : f32[N, K=3]
+  return %0
+}
+func f(x: f32[N, K]) {
+  %0 = input {name: "x"} : f32[N, K]
+  %1 = call(x: %0) {fn: "g", prefix: "g"} : f32[N, K=3]
+  return %1
+}
+`);
+    const r = runPasses(p, { verify: true });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['Q9001']);
+    expect(r.diagnostics[0]!.message).toMatch(/IR invalid after check: f: %1 passes f32\[N, K\] for x: f32\[N, K=3\]/);
+    // without the check, inline hides it: the inlined program verifies
+    expect(verifyProgram(inline(p, {}))).toEqual([]);
   });
 
   it('rejects use before definition and unknown ops', () => {
@@ -216,6 +236,14 @@ describe('shape rules', () => {
     expect(add.shape({ a: NM, b: N }, {})).toEqual(NM);
     expect(add.shape({ a: N, b: NM }, {})).toEqual(NM);
     expect(add.shape({ a: NH, b: NM }, {})).toMatchObject({ error: 'axisMismatch', params: { a: 'H', b: 'M' } });
+  });
+
+  it('rename with sizes narrows a symbolic axis and refuses a different known size', () => {
+    const rename = lookupOp('rename')!;
+    const x: TensorType = { kind: 'tensor', dtype: 'f32', axes: [{ name: 'N', size: 'N' }, { name: 'K', size: 'K' }, { name: 'H', size: 4 }] };
+    expect(rename.shape({ x }, { renames: { K: 'R' }, sizes: { R: 3, H: 4 } })).toEqual({ kind: 'tensor', dtype: 'f32', axes: [{ name: 'N', size: 'N' }, { name: 'R', size: 3 }, { name: 'H', size: 4 }] });
+    expect(rename.shape({ x }, { renames: {}, sizes: { H: 5 } })).toMatchObject({ error: 'sizeMismatch', params: { axis: 'H', a: '5', b: '4' } });
+    expect(rename.shape({ x }, { renames: {}, sizes: { Z: 2 } })).toMatchObject({ error: 'missingAxis' });
   });
 
   it('dot contracts the named axis and keeps batch axes once', () => {

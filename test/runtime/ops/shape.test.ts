@@ -5,8 +5,8 @@
 // wasm; no tensor left behind.
 
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { checkOp, input, inputRT, reportGradErrors, seedArb, setupBackends, sizesArb, type Case } from './harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkOp, input, inputRT, reportGradErrors, runCase, seedArb, setupBackends, sizesArb, type Case } from './harness.js';
 import { alongAxis, build, type RT } from './reference.js';
 import {
   broadcastLikeRef,
@@ -44,6 +44,12 @@ describe('renaming, joining, picking', () => {
   it('rename', async () => {
     const arb = xWithAxis.map(({ r: { s, axes, seed }, over }): Case => ({ op: 'rename', attrs: { renames: { [over]: 'K' } }, inputs: [input('x', axes, s, seed, nan)] }));
     await checkOp(arb, (c) => renameRef(x(c), c.attrs!['renames'] as Record<string, string>), { runs: 10, gradRuns: 4 });
+  });
+  it('rename with sizes (a call boundary fixing a symbolic N) passes the data through and checks the size', () => {
+    const ok: Case = { op: 'rename', attrs: { renames: {}, sizes: { N: 3 } }, inputs: [input('x', ['N', 'F'], { N: 3, T: 1, F: 2, K: 1, J: 1 }, 7)] };
+    expect(runCase(ok).out).toEqual(renameRef(x(ok), {}));
+    const bad: Case = { ...ok, inputs: [input('x', ['N', 'F'], { N: 4, T: 1, F: 2, K: 1, J: 1 }, 7)] };
+    expect(() => runCase(bad)).toThrow(/axis N has 4 entries, the callee declares 3/);
   });
   it('concat and pack reorder later inputs to the first one\'s layout', async () => {
     const arb = fc
