@@ -43,7 +43,7 @@ import { datasetFeeds, type GraphFeed } from './train/feeds.js';
 import { createMemoryStore } from './train/memory.js';
 import { predictDays, trainStages, type DayPrediction } from './train/loop.js';
 import { consoleProgress, silentProgress } from './train/progress.js';
-import { readCheckpoint } from './train/checkpoint.js';
+import { checkpointParams } from './train/checkpoint.js';
 import { graphSources } from './graphs.js';
 
 export interface RunOptions {
@@ -244,12 +244,7 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
       ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
       workers: o.workers ?? 'auto',
       workerBackend: backend.name,
-      loadInit: (path) => {
-        const ck = readCheckpoint(resolve(dirname(plan.file), path));
-        const out: Record<string, Float32Array> = {};
-        for (const [k, v] of Object.entries(ck.arrays)) if (k.startsWith('param:')) out[k.slice(6)] = v;
-        return out;
-      },
+      loadInit: (path) => checkpointParams(resolve(dirname(plan.file), path)),
     });
     const trainSeconds = (performance.now() - tTrain) / 1000;
     writeFileSync(join(dir, 'history.json'), JSON.stringify(trained.history, null, 2));

@@ -35,6 +35,13 @@ export function writeCheckpoint(path: string, ck: Checkpoint): void {
   renameSync(tmp, path);
 }
 
+/** A checkpoint's parameters by path (the `param:` arrays): what `init: from(...)` loads. */
+export function checkpointParams(path: string): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(readCheckpoint(path).arrays)) if (k.startsWith('param:')) out[k.slice(6)] = v;
+  return out;
+}
+
 export function readCheckpoint(path: string): Checkpoint {
   if (!existsSync(path)) throw new DiagnosticError(diag('checkpointUnreadable', { path, reason: 'no such file' }));
   const buf = readFileSync(path);

@@ -7,7 +7,9 @@
 // flat parameter vector; at the end of the epoch evaluate the monitored
 // metric (optionally with parameters averaged over the last k epochs), keep
 // the best parameters, stop early on patience, and write a checkpoint.
-// After the stage the best parameters are restored.
+// After the stage the best parameters are restored; with `average_last: k`
+// and no early stopping, the stage ends on the mean of its last k epochs'
+// parameters.
 //
 // Determinism: the batch order and every dropout/Gumbel seed derive from
 // (run seed, stage, epoch, step), and checkpoints hold everything else, so a
@@ -150,6 +152,17 @@ function assignFlat(p: ParamStore, keys: string[], flat: Float32Array): void {
     t.dispose();
     off += v.size;
   }
+}
+
+/** The element-wise mean of equally long vectors (parameter averaging). */
+function meanOf(vs: Float32Array[]): Float32Array {
+  const out = new Float32Array(vs[0]!.length);
+  for (let i = 0; i < out.length; i++) {
+    let s = 0;
+    for (const v of vs) s += v[i]!;
+    out[i] = s / vs.length;
+  }
+  return out;
 }
 
 /** Store a call's memory writes (detached copies) for the batch's rows, then free them. */
@@ -377,19 +390,19 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
           optimizerStep(stage.optimizer, pos.lr, opt, flat, acc, stage.clip);
           assignFlat(params, keys, flat);
         }
-        // Evaluation (with parameters averaged over the last k epochs when asked).
+        // Parameter averaging: the epoch-end parameters of the last k epochs. With
+        // early stopping the average is what is evaluated and kept as the best;
+        // without, the stage ends on the average (below).
         const rec: EpochRecord = { stage: stage.name, epoch, trainLoss: lossN ? lossSum / lossN : NaN, seconds: 0 };
         let improved = false;
         const es = stage.earlyStop;
+        const current = stage.averageLast > 0 ? flatten(params, keys) : undefined;
+        if (stage.averageLast > 0) {
+          ring.push(current!);
+          if (ring.length > stage.averageLast) ring.shift();
+        }
         if (es) {
-          const current = flatten(params, keys);
-          if (stage.averageLast > 0) {
-            ring.push(current);
-            if (ring.length > stage.averageLast) ring.shift();
-            const avg = new Float32Array(current.length);
-            for (const r of ring) for (let i = 0; i < avg.length; i++) avg[i]! += r[i]! / ring.length;
-            assignFlat(params, keys, avg);
-          }
+          if (stage.averageLast > 0) assignFlat(params, keys, meanOf(ring));
           const score = es.metric === 'loss' ? segmentLoss(objective, stage.objective.inputs, params, data, es.segment) : scoreOf(es.metric, predictDays(predictFn, plan.predict.inputs, params, data, es.segment, plan.predField, writer));
           rec.metric = `${es.segment}.${es.metric}`;
           if (es.metric === 'loss') rec.validLoss = score;
@@ -401,7 +414,7 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
             bestFlat = flatten(params, keys);
             improved = true;
           } else pos.bad++;
-          if (stage.averageLast > 0) assignFlat(params, keys, current);
+          if (stage.averageLast > 0) assignFlat(params, keys, current!);
         }
         adjustLr(stage, pos, rec, es?.mode ?? 'min');
         rec.seconds = (performance.now() - t0) / 1000;
@@ -415,6 +428,7 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
         if (o.checkpoint && epoch + 1 < epochs) saveCheckpoint(o.checkpoint, params, pos, opt, bestFlat, ring, si, epoch + 1);
       }
       if (bestFlat) assignFlat(params, keys, bestFlat);
+      else if (stage.averageLast > 0 && ring.length) assignFlat(params, keys, meanOf(ring));
       await pool?.close();
       objective.dispose();
       pos = { ...pos, stage: si + 1, epoch: 0 };

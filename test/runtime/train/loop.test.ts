@@ -1,8 +1,9 @@
 // The training loop on a tiny compiled strategy and an in-memory dataset:
 // the loss falls, the live tensor count is flat across epochs, a run killed
 // mid-training and resumed ends with the same weights as one that was not,
-// early stopping restores the best parameters, and clipping and
-// accumulation behave.
+// early stopping restores the best parameters, and learning-rate schedules
+// and data-parallel training behave. Accumulation, clipping, averaging,
+// stages, freeze and init are in stages.test.ts.
 
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync } from 'node:fs';
