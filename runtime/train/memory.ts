@@ -9,8 +9,13 @@
 // value per day (the mean over the day's rows), read the same for every row.
 //
 // Guarantee: a read never sees a value written for a day later than d − lag,
-// so with lag ≥ the label horizon no label reaches a model early.
+// so with lag ≥ the label horizon no label reaches a model early
+// (test/runtime/train/memory.test.ts, property-tested). `snapshot`/`restore`
+// carry the values through checkpoints, so a resumed run reads what an
+// uninterrupted one would.
 
+import { diag } from '../../compiler/diagnostics/codes.js';
+import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
 import type { MemoryPlan } from '../../compiler/plan/plan.js';
 
 export interface RowKeys {
@@ -25,6 +30,10 @@ export interface MemoryStore {
   write(name: string, values: ArrayLike<number>, keys: RowKeys): void;
   history(name: string, window: number, keys: RowKeys): Float32Array;
   clear(name: string): void;
+  /** every memory's values (NaN = never written), for checkpoints */
+  snapshot(): Record<string, Float32Array>;
+  /** replace memories' values from a snapshot of a store on the same grid (`from`: the checkpoint, for errors) */
+  restore(values: Record<string, Float32Array>, from?: string): void;
 }
 
 function widthOf(p: MemoryPlan): number {
@@ -90,6 +99,17 @@ export function createMemoryStore(plans: MemoryPlan[], instruments: number, days
     },
     clear(name) {
       get(name).values.fill(NaN);
+    },
+    snapshot() {
+      return Object.fromEntries([...data].map(([k, m]) => [k, m.values.slice()]));
+    },
+    restore(values, from = 'checkpoint') {
+      for (const [name, v] of Object.entries(values)) {
+        const m = data.get(name);
+        if (!m) continue;
+        if (v.length !== m.values.length) throw new DiagnosticError(diag('checkpointMismatch', { path: from, what: `memory ${name} has ${m.values.length} values, the checkpoint has ${v.length}` }));
+        m.values.set(v);
+      }
     },
   };
 }
