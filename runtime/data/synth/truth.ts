@@ -2,8 +2,8 @@
 // `truth_`): hidden clusters, regimes, day types, market states, latent
 // factors and exposures, event and relation parameters, news sentiments and
 // directions, latent stock vectors, fund styles, the MF state, θ*_t,
-// indicator scales and the planted intraday drifts. No model or strategy may
-// read them; tests and diagnostics do.
+// indicator scales, the momentum drifts and the planted intraday drifts. No
+// model or strategy may read them; tests and diagnostics do.
 //
 // Guarantees: written for every effect setting (an effect at amplitude 0
 // still records its latent series), each with a total ORDER BY on its key.
@@ -176,6 +176,9 @@ export async function writeTruth(
     counts.truth_latent_exposure = await stockDayTable(con, 'truth_latent_exposure', rows.stock, rows.day,
       LATENT_NAMES.map((name, k) => ({ name, type: 'DOUBLE' as const, data: gather(bars.latent[k]!, rows.at) })),
       LATENT_NAMES.map((n) => `nullif(s.${n}, 'NaN'::DOUBLE) AS ${n}`).join(', '), 'day, stock', true);
+    // The idiosyncratic momentum drift d_it (unit variance, before momentum.amp·s_i) on trading stock-days.
+    counts.truth_momentum_drift = await stockDayTable(con, 'truth_momentum_drift', rows.stock, rows.day,
+      [{ name: 'drift', type: 'DOUBLE', data: gather(L.drift, rows.at) }], 's.drift', 'day, stock', true);
   }
 
   counts.truth_event_type = await plainTable(con, 'truth_event_type', [

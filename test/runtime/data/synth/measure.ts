@@ -54,7 +54,20 @@ async function truthCorr(con: DuckDBConnection, d: Daily, f: Features, membersOf
   return s / Math.max(1, n);
 }
 
-export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
+/** The sections of `measureEffects`: one per planted effect (concepts and hidden share one). */
+export type Section =
+  | 'market' | 'concepts' | 'hidden' | 'temporal' | 'crossStock' | 'regimes' | 'dayTypes' | 'factors' | 'events'
+  | 'news' | 'funds' | 'indicators' | 'secondOrder' | 'momentum' | 'intraday';
+
+/**
+ * Every statistic, or only those of the given sections (keys start with the
+ * section name). `reference`: a market with the same seed whose
+ * `truth_factor_return` to compare with; the latent factor returns are drawn
+ * whatever the amplitudes but stored scaled by `factors.amp`, so a market
+ * with the factors off is compared against the draws of one with them on.
+ */
+export async function measureEffects(con: DuckDBConnection, only?: readonly Section[], reference?: DuckDBConnection): Promise<Stats> {
+  const want = (...names: Section[]): boolean => !only || names.some((n) => only.includes(n));
   const d = await readDaily(con);
   const f = computeFeatures(d);
   const { P, D } = d;
@@ -62,7 +75,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   const tanh = Math.tanh;
 
   // ── market (ADD) ──────────────────────────────────────────────────────
-  {
+  if (want('market')) {
     const state = new Int32Array(D);
     for (const [day, s] of await rows(con, 'SELECT strftime(day, \'%Y-%m-%d\'), state FROM truth_market_state')) {
       state[d.dayIndex.get(String(day))!] = Number(s);
@@ -97,7 +110,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   }
 
   // ── concepts and hidden clusters (HIST) ────────────────────────────────
-  {
+  if (want('concepts', 'hidden')) {
     const listed = groupsFrom(d, await rows(con, 'SELECT stock, concept FROM concepts'));
     const truth = groupsFrom(d, await rows(con, 'SELECT stock, concept FROM truth_concept_loading'));
     out['concepts.gap'] = coMovementGap(d, f, listed.groupsOf).gap;
@@ -131,7 +144,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   const tOf = (at: number): number => at % D;
 
   // ── temporal (GRU > Linear) ────────────────────────────────────────────
-  {
+  if (want('temporal')) {
     const { x, y } = scaled(f, (at) => tanh(f.r[at]! / f.sig20[at]!) * tanh(2 * f.u[at]!));
     out['temporal.ic'] = corr(x, y);
     const rt = scaled(f, (at) => f.r[at]! / f.sig20[at]!).x;
@@ -146,7 +159,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   // Followers' next return on their cluster leaders' residual returns today,
   // controlling for the cluster's followers' mean and the stock's own return
   // (which carry the persistent cluster factor and own-path effects).
-  {
+  if (want('crossStock')) {
     const leaderMean = new Float64Array(K * D).fill(NaN);
     const followerMean = new Float64Array(K * D).fill(NaN);
     for (let c = 0; c < K; c++) {
@@ -181,7 +194,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   }
 
   // ── regimes (TRA) ──────────────────────────────────────────────────────
-  {
+  if (want('regimes')) {
     const regime = new Int8Array(K * D).fill(-1);
     for (const [day, g, r] of await rows(con, "SELECT strftime(day, '%Y-%m-%d'), grp, regime FROM truth_regime")) {
       regime[Number(g) * D + d.dayIndex.get(String(day))!] = Number(r);
@@ -205,7 +218,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   }
 
   // ── day types (IGMTF) ──────────────────────────────────────────────────
-  {
+  if (want('dayTypes')) {
     const dayType = new Int32Array(D);
     const labelType = new Int32Array(D);
     for (const [day, a, b] of await rows(con, "SELECT strftime(day, '%Y-%m-%d'), day_type, label_day_type FROM truth_day_type")) {
@@ -241,7 +254,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   }
 
   // ── factors (DRM) ──────────────────────────────────────────────────────
-  {
+  if (want('factors')) {
     const styleNames = ['size', 'beta', 'momentum', 'resvol', 'nlsize', 'btop', 'liquidity', 'earnyield', 'growth', 'leverage'];
     const load = async (table: string, cols: string[]): Promise<Float64Array[]> => {
       const out2 = cols.map(() => new Float64Array(P * D).fill(NaN));
@@ -258,7 +271,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
     out['factors.styleR2'] = meanDailyR2(d, style, nextRaw);
     out['factors.latentR2'] = meanDailyR2(d, latent, nextRaw);
     const truthRet = new Map<string, Float64Array>();
-    for (const [day, name, v] of await rows(con, "SELECT strftime(day, '%Y-%m-%d'), factor, value FROM truth_factor_return")) {
+    for (const [day, name, v] of await rows(reference ?? con, "SELECT strftime(day, '%Y-%m-%d'), factor, value FROM truth_factor_return")) {
       const k = String(name);
       if (!truthRet.has(k)) truthRet.set(k, new Float64Array(D).fill(NaN));
       truthRet.get(k)![d.dayIndex.get(String(day))!] = Number(v);
@@ -275,7 +288,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   }
 
   // ── events (REST) ──────────────────────────────────────────────────────
-  {
+  if (want('events')) {
     const beta = new Map<number, number>();
     for (const [t, b] of await rows(con, 'SELECT type, beta FROM truth_event_type')) beta.set(Number(t), Number(b));
     const rho = new Map<string, number>();
@@ -314,7 +327,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   }
 
   // ── news (HAN) ─────────────────────────────────────────────────────────
-  {
+  if (want('news')) {
     const dirs = new Map<string, number[]>();
     for (const [name, v] of await rows(con, 'SELECT name, vec FROM truth_news_direction')) dirs.set(String(name), (v as number[]).map(Number));
     const sent = dirs.get('sentiment')!;
@@ -357,7 +370,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   }
 
   // ── funds (MF / TTIO) ──────────────────────────────────────────────────
-  {
+  if (want('funds')) {
     const fav = new Map<string, Set<number>>();
     for (const [fund, cl] of await rows(con, 'SELECT fund, clusters FROM truth_fund_style')) {
       fav.set(String(fund), new Set((cl as number[]).map(Number)));
@@ -388,16 +401,32 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   // ── indicators (TTIO) ──────────────────────────────────────────────────
   // IC differences between stable and volatile clusters cancel the effects
   // common to both cluster kinds.
-  {
+  if (want('indicators')) {
     const bias = scaled(f, (at) => tanh(f.bias20[at]! / (2.5 * f.sig20[at]!)));
     const vma = scaled(f, (at) => tanh(3 * f.vma5_20[at]!));
     const isStable = (at: number): boolean => stable[iOf(at)] === 1;
     out['indicators.biasGap'] = corr(bias.x, bias.y, isStable) - corr(bias.x, bias.y, (at) => !isStable(at));
     out['indicators.vmaGap'] = corr(vma.x, vma.y, (at) => !isStable(at)) - corr(vma.x, vma.y, isStable);
+    // The same gaps as partial correlations given the TRA regime map of the
+    // stock's cluster that day (truth_regime): with only a few clusters of
+    // each kind, the regimes' momentum/reversal spells on the 5-day return
+    // (which bias20 tracks) differ between stable and volatile clusters by chance.
+    const regime = new Int8Array(K * D).fill(-1);
+    for (const [day, g, r] of await rows(con, "SELECT strftime(day, '%Y-%m-%d'), grp, regime FROM truth_regime")) {
+      regime[Number(g) * D + d.dayIndex.get(String(day))!] = Number(r);
+    }
+    const regimeMap = scaled(f, (at) => {
+      const r = regime[cluster[iOf(at)]! * D + tOf(at)]!;
+      const mom = tanh(f.r5[at]! / (f.sig20[at]! * Math.sqrt(5)));
+      return r === 0 ? mom : r === 1 ? -mom : tanh(2 * f.u[at]!);
+    }).x;
+    const pc = (x: Float64Array, y: Float64Array, mask: (at: number) => boolean): number => partialCorr(x, y, [regimeMap], mask);
+    out['indicators.biasGapNet'] = pc(bias.x, bias.y, isStable) - pc(bias.x, bias.y, (at) => !isStable(at));
+    out['indicators.vmaGapNet'] = pc(vma.x, vma.y, (at) => !isStable(at)) - pc(vma.x, vma.y, isStable);
   }
 
   // ── second order ───────────────────────────────────────────────────────
-  {
+  if (want('secondOrder')) {
     const theta = new Map<string, Float64Array>();
     for (const [day, name, v] of await rows(con, "SELECT strftime(day, '%Y-%m-%d'), feature, value FROM truth_theta")) {
       const k = String(name);
@@ -415,7 +444,7 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
   // cluster-neutral return. Other effects move it too (short-term reversal
   // and momentum, indicators), so the test reads it on a market where only
   // this effect is on.
-  {
+  if (want('momentum')) {
     const neutral = new Float64Array(P * D).fill(NaN);
     for (let t = 0; t < D; t++) {
       const s = new Float64Array(K);
@@ -449,10 +478,16 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
     }
     const next = Float64Array.from({ length: P * D }, (_, at) => (tOf(at) + 1 < D && Number.isFinite(d.close[at]!) ? neutral[at + 1]! : NaN));
     out['momentum.ic'] = corr(past, next);
+    // Ground truth: the planted drift d_it against the stock's cluster-neutral return of the same day.
+    const drift = new Float64Array(P * D).fill(NaN);
+    for (const [s, day, v] of await rows(con, "SELECT stock, strftime(day, '%Y-%m-%d'), drift FROM truth_momentum_drift")) {
+      drift[d.stockIndex.get(String(s))! * D + d.dayIndex.get(String(day))!] = Number(v);
+    }
+    out['momentum.truthCorr'] = corr(drift, neutral);
   }
 
   // ── intraday (OPD) ─────────────────────────────────────────────────────
-  {
+  if (want('intraday')) {
     const r = await con.runAndReadAll('SELECT stock, day, minute, open, close, volume FROM bars_minute ORDER BY stock, day, minute');
     const cols = r.getColumnsJson() as unknown[][];
     const n = cols[0]!.length;
@@ -463,6 +498,29 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
     let num = 0;
     let v2 = 0;
     let start = NaN;
+    // Within-day version: interval k's return minus the mean return of the
+    // day's other intervals (all but k − 1 and k). The bridge toward the
+    // day's close moves every interval of a day alike, so the raw correlation
+    // also grows with the size of daily moves, which other effects change;
+    // by symmetry the other intervals carry that common part but not the
+    // planted drift on z_{k−1}.
+    const wx: number[] = [];
+    const wy: number[] = [];
+    const dayZ: number[] = [];
+    const dayR: number[] = [];
+    const flushDay = (): void => {
+      if (dayR.length === 8) {
+        for (let q = 1; q < 8; q++) {
+          if (!Number.isFinite(dayZ[q - 1]!)) continue;
+          let s = 0;
+          for (let j = 0; j < 8; j++) if (j !== q && j !== q - 1) s += dayR[j]!;
+          wx.push(dayZ[q - 1]!);
+          wy.push(dayR[q]! - s / 6);
+        }
+      }
+      dayZ.length = 0;
+      dayR.length = 0;
+    };
     for (let k = 0; k < n; k++) {
       const m = Number(cols[2]![k]);
       const o = Number(cols[3]![k]);
@@ -473,7 +531,10 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
         start = o;
         num = 0;
         v2 = 0;
-        if (m === 0) prevZ = NaN;
+        if (m === 0) {
+          prevZ = NaN;
+          flushDay();
+        }
       }
       const sign = c > o ? 1 : c < o ? -1 : 0;
       num += sign * v;
@@ -484,9 +545,13 @@ export async function measureEffects(con: DuckDBConnection): Promise<Stats> {
           ys.push(Math.log(c / start));
         }
         prevZ = v2 > 0 ? num / Math.sqrt(v2) : NaN;
+        dayZ.push(prevZ);
+        dayR.push(Math.log(c / start));
       }
     }
+    flushDay();
     out['intraday.rho'] = corr(xs, ys);
+    out['intraday.rhoWithinDay'] = corr(wx, wy);
     let edge = 0;
     let mid = 0;
     for (let m = 0; m < 240; m++) {

@@ -81,6 +81,7 @@ describe('schema', () => {
     truth_regime: ['day DATE', 'grp INTEGER', 'regime INTEGER'],
     truth_day_type: ['day DATE', 'day_type INTEGER', 'label_day_type INTEGER'],
     truth_market_state: ['day DATE', 'state INTEGER', 'market_return DOUBLE'],
+    truth_momentum_drift: ['day DATE', 'stock VARCHAR', 'drift DOUBLE'],
   };
 
   it('has every table with the documented columns and types', async () => {
