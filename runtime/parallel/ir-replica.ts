@@ -49,8 +49,10 @@ export function createReplica(opts: IrReplicaOptions): ReplicaModel {
   let counter = 0;
   return {
     params,
-    step(p, shard: Shard) {
-      const ctx = runContext(store, { training: true, seed: opts.seed + 7919 * counter++ });
+    step(p, shard: Shard, info) {
+      // With the trainer's step seed, dropout depends on (run, stage, epoch, step, replica) only, so a resumed run repeats it.
+      const seed = info ? (info.seed + 1_000_003 * info.replica) % 2_147_483_647 : opts.seed + 7919 * counter++;
+      const ctx = runContext(store, { training: true, seed });
       const list = Object.values(p);
       const r = tf.variableGrads(() => objective.run(shard, ctx) as tf.Scalar, list);
       const grads: Record<string, tf.Tensor> = {};

@@ -44,16 +44,30 @@ export interface PoolOptions {
   backend?: 'wasm' | 'cpu' | 'node' | 'node-gpu';
 }
 
+export interface PoolOptimizerState {
+  step: number;
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+}
+
 export interface ReplicaPool {
   readonly workers: number;
   readonly paramNames: string[];
   readonly paramShapes: number[][];
-  /** One synchronous data-parallel step; resolves with the batch's mean loss. */
-  step(batch: Batch): Promise<number>;
+  /**
+   * One synchronous data-parallel step; resolves with the batch's mean loss.
+   * `seed` (optional) is handed to every replica's step with its index, so
+   * random ops depend on the step's position rather than on the pool's age.
+   */
+  step(batch: Batch, seed?: number): Promise<number>;
   /** Current parameters (replica 0's copy). */
   params(): Promise<Record<string, Float32Array>>;
   /** Replace every replica's parameters. */
   setParams(values: Record<string, Float32Array>): Promise<void>;
+  /** The optimiser's step count and moments by parameter name (replica 0's; all replicas hold the same). */
+  optimizerState(): Promise<PoolOptimizerState>;
+  /** Replace every replica's optimiser state (a parameter missing from the records starts at zero). */
+  setOptimizerState(state: PoolOptimizerState): Promise<void>;
   /** A hash of each replica's parameter bytes (all equal ⇔ replicas in sync). */
   replicaHashes(): Promise<string[]>;
   close(): Promise<void>;
@@ -190,12 +204,23 @@ export async function createReplicaPool(opts: PoolOptions): Promise<ReplicaPool>
     return out;
   };
 
+  const byName = (data: Float32Array): Record<string, Float32Array> => {
+    const out: Record<string, Float32Array> = {};
+    let o = 0;
+    names.forEach((n, i) => {
+      const len = shapes[i].reduce((a, b) => a * b, 1);
+      out[n] = data.slice(o, o + len);
+      o += len;
+    });
+    return out;
+  };
+
   let gradBuf: SharedArrayBuffer | null = null;
   return {
     workers: count,
     paramNames: names,
     paramShapes: shapes,
-    async step(batch) {
+    async step(batch, seed) {
       const fieldNames = Object.keys(batch);
       if (fieldNames.length === 0) throw new Error('empty batch');
       const n = batch[fieldNames[0]].shape[0];
@@ -220,21 +245,35 @@ export async function createReplicaPool(opts: PoolOptions): Promise<ReplicaPool>
         counts.push(Math.floor(((i + 1) * n) / count) - s);
       }
       const weights = counts.map((c) => c / n);
-      const res = await all((i) => ({ type: 'step', batch: batchBuf, fields, start: starts[i], count: counts[i], weights }));
+      const res = await all((i) => ({ type: 'step', batch: batchBuf, fields, start: starts[i], count: counts[i], weights, seed: seed ?? null }));
       let loss = 0;
       res.forEach((m, i) => (loss += weights[i] * (m as Extract<FromWorker, { type: 'stepDone' }>).loss));
       return loss;
     },
     async params() {
       const m = (await call(0, { type: 'getParams' })) as Extract<FromWorker, { type: 'params' }>;
-      const out: Record<string, Float32Array> = {};
-      let o = 0;
-      names.forEach((n, i) => {
-        const len = shapes[i].reduce((a, b) => a * b, 1);
-        out[n] = m.data.slice(o, o + len);
-        o += len;
-      });
-      return out;
+      return byName(m.data);
+    },
+    async optimizerState() {
+      const m = (await call(0, { type: 'getOptState' })) as Extract<FromWorker, { type: 'optState' }>;
+      return { step: m.step, m: byName(m.m), v: byName(m.v) };
+    },
+    async setOptimizerState(st) {
+      const flat = (r: Record<string, Float32Array>): Float32Array => {
+        const out = new Float32Array(size);
+        let o = 0;
+        names.forEach((n, i) => {
+          const len = shapes[i].reduce((a, b) => a * b, 1);
+          const v = r[n];
+          if (v !== undefined && v.length !== len) throw new Error(`optimizer state for ${n} has ${v.length} entries, expected ${len}`);
+          if (v !== undefined) out.set(v, o);
+          o += len;
+        });
+        return out;
+      };
+      const m = flat(st.m);
+      const v = flat(st.v);
+      await all(() => ({ type: 'setOptState', step: st.step, m, v }));
     },
     async setParams(values) {
       const data = flatten(values);

@@ -30,7 +30,8 @@ export type Shard = Record<string, tf.Tensor>;
  */
 export interface ReplicaModel {
   params: Record<string, tf.Variable>;
-  step(params: Record<string, tf.Variable>, shard: Shard): { loss: tf.Scalar; grads: Record<string, tf.Tensor> };
+  /** `info.seed`: the step's random seed when the pool was given one (dropout, Gumbel); `info.replica`: this replica's index */
+  step(params: Record<string, tf.Variable>, shard: Shard, info?: { seed: number; replica: number }): { loss: tf.Scalar; grads: Record<string, tf.Tensor> };
 }
 
 /** The module's export (default name `createReplica`). */
@@ -59,13 +60,16 @@ export type ToWorker =
   | InitMessage
   | { type: 'getParams' }
   | { type: 'setParams'; data: Float32Array; grads: SharedArrayBuffer }
-  | { type: 'step'; batch: SharedArrayBuffer; fields: FieldLayout[]; start: number; count: number; weights: number[] }
+  | { type: 'step'; batch: SharedArrayBuffer; fields: FieldLayout[]; start: number; count: number; weights: number[]; seed: number | null }
+  | { type: 'getOptState' }
+  | { type: 'setOptState'; step: number; m: Float32Array; v: Float32Array }
   | { type: 'hash' }
   | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready'; names: string[]; shapes: number[][] }
   | { type: 'params'; data: Float32Array }
+  | { type: 'optState'; step: number; m: Float32Array; v: Float32Array }
   | { type: 'ok' }
   | { type: 'stepDone'; loss: number }
   | { type: 'hash'; value: string }

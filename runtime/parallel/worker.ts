@@ -12,7 +12,8 @@
 // Guarantees: all replicas read the same gradient bytes and run the same
 // deterministic update (optimizer.ts), so their parameters stay bit-identical
 // (checked by pool.replicaHashes()); errors are reported as messages, and the
-// abort flag releases replicas waiting at the barrier.
+// abort flag releases replicas waiting at the barrier. The optimiser state can
+// be read and replaced (checkpoints of data-parallel runs).
 
 import * as tf from '@tensorflow/tfjs';
 import { parentPort } from 'node:worker_threads';
@@ -108,7 +109,7 @@ function step(s: State, msg: Extract<ToWorker, { type: 'step' }>): number {
         const view = new Float32Array(msg.batch, (f.offset + msg.start * row) * 4, msg.count * row);
         shard[f.name] = tf.tensor(view, [msg.count, ...f.shape.slice(1)]);
       }
-      const out = s.model.step(s.model.params, shard);
+      const out = s.model.step(s.model.params, shard, msg.seed === null ? undefined : { seed: msg.seed, replica: index });
       s.names.forEach((name, i) => {
         const g = out.grads[name];
         if (g === undefined) slot.fill(0, s.offsets[i], s.offsets[i + 1]);
@@ -148,6 +149,12 @@ port.on('message', (m: ToWorker) => {
           return send({ type: 'ok' });
         case 'step':
           return send({ type: 'stepDone', loss: step(s, m) });
+        case 'getOptState':
+          return send({ type: 'optState', step: s.opt.step, m: s.opt.m.slice(), v: s.opt.v.slice() });
+        case 'setOptState':
+          if (m.m.length !== s.flat.length || m.v.length !== s.flat.length) throw new Error(`optimizer state has ${m.m.length} entries, the replica ${s.flat.length}`);
+          s.opt = { step: m.step, m: m.m.slice(), v: m.v.slice() };
+          return send({ type: 'ok' });
         case 'hash':
           readParams(s);
           return send({ type: 'hash', value: hashFloats(s.flat) });

@@ -1,11 +1,14 @@
-// Checkpoints: parameters keyed by path plus the trainer's state, written
-// atomically (temp file + rename) so a killed run never leaves a torn file.
+// Checkpoints: parameters keyed by path plus the trainer's state (optimiser
+// moments, best and averaged parameters, memories), written atomically (temp
+// file, fsync, rename, fsync of the folder) so a killed run never leaves a
+// torn file.
 //
 // Format: one JSON header line, then the raw little-endian float32 bytes of
 // every array in the order the header lists them. Reading checks the header
 // and lengths; a damaged file is a diagnostic (Q6202), never a crash.
 
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { diag } from '../../compiler/diagnostics/codes.js';
 import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
 
@@ -33,6 +36,25 @@ export function writeCheckpoint(path: string, ck: Checkpoint): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
+  syncDir(dirname(path));
+}
+
+/**
+ * fsync the folder so the rename itself is durable: after a power cut the
+ * name points at the new file, not at the old one or at nothing. Platforms
+ * that cannot open a folder for syncing (Windows) skip it.
+ */
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw e;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** A checkpoint's parameters by path (the `param:` arrays): what `init: from(...)` loads. */

@@ -30,7 +30,7 @@ import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { isFiniteArray, newState, step as optimizerStep, type OptimizerState } from './optimizer.js';
 import { silentProgress, type ProgressSink } from './progress.js';
 import type { MemoryStore, RowKeys } from './memory.js';
-import { chooseWorkers, createReplicaPool, type Batch, type ReplicaPool } from '../parallel/pool.js';
+import { chooseWorkers, createReplicaPool, type Batch, type PoolOptimizerState, type ReplicaPool } from '../parallel/pool.js';
 import { toSpec } from './optimizer.js';
 
 /** One batch: builds its input tensors (inside the caller's tidy). */
@@ -152,6 +152,37 @@ function assignFlat(p: ParamStore, keys: string[], flat: Float32Array): void {
     t.dispose();
     off += v.size;
   }
+}
+
+function flatSize(p: ParamStore, keys: string[]): number {
+  return keys.reduce((n, k) => n + p.vars.get(k)!.size, 0);
+}
+
+/** The trainer's flat optimiser state as the pool's records by parameter key. */
+function byKey(opt: OptimizerState, p: ParamStore, keys: string[]): PoolOptimizerState {
+  const m: Record<string, Float32Array> = {};
+  const v: Record<string, Float32Array> = {};
+  let off = 0;
+  for (const k of keys) {
+    const n = p.vars.get(k)!.size;
+    m[k] = opt.m.slice(off, off + n);
+    v[k] = opt.v.slice(off, off + n);
+    off += n;
+  }
+  return { step: opt.step, m, v };
+}
+
+/** The pool's optimiser state in the trainer's flat layout (keys the replicas lack stay zero). */
+function fromKeyed(st: PoolOptimizerState, p: ParamStore, keys: string[]): OptimizerState {
+  const out = newState(flatSize(p, keys));
+  out.step = st.step;
+  let off = 0;
+  for (const k of keys) {
+    if (st.m[k]) out.m.set(st.m[k]!, off);
+    if (st.v[k]) out.v.set(st.v[k]!, off);
+    off += p.vars.get(k)!.size;
+  }
+  return out;
 }
 
 /** The element-wise mean of equally long vectors (parameter averaging). */
@@ -287,6 +318,9 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
       if (ck.arrays['opt:m']) opt = { step: (ck.meta as { optStep: number }).optStep, m: ck.arrays['opt:m'], v: ck.arrays['opt:v']! };
       if (ck.arrays['best']) bestFlat = ck.arrays['best'];
       ring = Object.keys(ck.arrays).filter((k) => k.startsWith('ring:')).sort().map((k) => ck.arrays[k]!);
+      const memories: Record<string, Float32Array> = {};
+      for (const [k, v] of Object.entries(ck.arrays)) if (k.startsWith('memory:')) memories[k.slice(7)] = v;
+      data.memory?.restore(memories, o.checkpoint);
     } catch (e) {
       if (!(e instanceof DiagnosticError && e.diagnostics[0]?.key === 'checkpointUnreadable' && e.diagnostics[0].message.includes('no such file'))) throw e;
     }
@@ -316,123 +350,131 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
       const nBatches = data.trainBatchCount(stage);
       const pool = await stagePool(o, stage, keys);
       const writer = data.memory && stage.eachEpoch.length ? { fn: objective, inputs: stage.objective.inputs } : undefined;
-      for (let epoch = resumingHere ? pos.epoch : 0; epoch < epochs; epoch++) {
-        const t0 = performance.now();
-        for (const hook of stage.eachEpoch) {
-          data.memory?.clear(hook.memory);
-          refreshMemory(objective, stage.objective.inputs, params, data, 'train');
-        }
-        let flat = flatten(params, keys);
-        if (!opt || opt.m.length !== flat.length) opt = newState(flat.length);
-        let lossSum = 0;
-        let lossN = 0;
-        let stepNo = 0;
-        let acc: Float32Array | null = null;
-        let accN = 0;
-        const varList = keys.map((k) => params.vars.get(k)!);
-        for (const feed of data.trainBatches(stage, epoch, mix(o.seed, si, epoch))) {
-          if (stage.maxStepsPerEpoch && stepNo >= stage.maxStepsPerEpoch) break;
-          stepNo++;
-          if (pool) {
-            const batch = feed.arrays?.(stage.objective.inputs);
-            if (!batch) throw new DiagnosticError(diag('internalError', { what: 'a parallel stage got a batch without plain arrays' }));
-            const loss = await pool.step(batch);
-            if (!Number.isFinite(loss)) throw new DiagnosticError(diag('lossNotFinite', { stage: stage.name, epoch: epoch + 1, step: stepNo }));
+      try {
+        // The replicas start from the trainer's optimiser state (a resumed run's, or the previous stage's when it is kept).
+        if (pool && opt && opt.step > 0 && opt.m.length === flatSize(params, keys)) await pool.setOptimizerState(byKey(opt, params, keys));
+        for (let epoch = resumingHere ? pos.epoch : 0; epoch < epochs; epoch++) {
+          const t0 = performance.now();
+          for (const hook of stage.eachEpoch) {
+            data.memory?.clear(hook.memory);
+            refreshMemory(objective, stage.objective.inputs, params, data, 'train');
+          }
+          let flat = flatten(params, keys);
+          if (!opt || opt.m.length !== flat.length) opt = newState(flat.length);
+          let lossSum = 0;
+          let lossN = 0;
+          let stepNo = 0;
+          let acc: Float32Array | null = null;
+          let accN = 0;
+          const varList = keys.map((k) => params.vars.get(k)!);
+          for (const feed of data.trainBatches(stage, epoch, mix(o.seed, si, epoch))) {
+            if (stage.maxStepsPerEpoch && stepNo >= stage.maxStepsPerEpoch) break;
+            stepNo++;
+            if (pool) {
+              const batch = feed.arrays?.(stage.objective.inputs);
+              if (!batch) throw new DiagnosticError(diag('internalError', { what: 'a parallel stage got a batch without plain arrays' }));
+              const loss = await pool.step(batch, mix(o.seed, si, epoch, stepNo));
+              if (!Number.isFinite(loss)) throw new DiagnosticError(diag('lossNotFinite', { stage: stage.name, epoch: epoch + 1, step: stepNo }));
+              lossSum += loss;
+              lossN++;
+              progress.step({ stage: stage.name, epoch, epochs, step: stepNo, steps: stage.maxStepsPerEpoch ? Math.min(stage.maxStepsPerEpoch, nBatches) : nBatches, loss });
+              o.afterStep?.({ stage: si, epoch, step: stepNo });
+              continue;
+            }
+            const ctx = runContext(params, { training: true, seed: mix(o.seed, si, epoch, stepNo) });
+            const { loss, grads } = tf.tidy(() => {
+              const inputs = feed.tensors(stage.objective.inputs);
+              const r = tf.variableGrads(() => objective.run(inputs, ctx) as tf.Scalar, varList);
+              const lossValue = r.value.dataSync()[0]!;
+              const g = new Float32Array(flat.length);
+              let off = 0;
+              for (const k of keys) {
+                const gt = r.grads[params.vars.get(k)!.name];
+                const size = params.vars.get(k)!.size;
+                if (gt) g.set(gt.dataSync() as Float32Array, off);
+                off += size;
+              }
+              return { loss: lossValue, grads: g };
+            });
+            commitState(params, ctx.pendingState);
+            flushWrites(ctx.writes, feed, data.memory);
+            if (!Number.isFinite(loss) || !isFiniteArray(grads)) {
+              throw new DiagnosticError(diag('lossNotFinite', { stage: stage.name, epoch: epoch + 1, step: stepNo }));
+            }
             lossSum += loss;
             lossN++;
+            if (!acc) acc = grads;
+            else for (let i = 0; i < acc.length; i++) acc[i]! += grads[i]!;
+            accN++;
+            if (accN >= stage.accumulate) {
+              if (accN > 1) for (let i = 0; i < acc.length; i++) acc[i]! /= accN;
+              optimizerStep(stage.optimizer, pos.lr, opt, flat, acc, stage.clip);
+              assignFlat(params, keys, flat);
+              acc = null;
+              accN = 0;
+            }
             progress.step({ stage: stage.name, epoch, epochs, step: stepNo, steps: stage.maxStepsPerEpoch ? Math.min(stage.maxStepsPerEpoch, nBatches) : nBatches, loss });
             o.afterStep?.({ stage: si, epoch, step: stepNo });
-            continue;
           }
-          const ctx = runContext(params, { training: true, seed: mix(o.seed, si, epoch, stepNo) });
-          const { loss, grads } = tf.tidy(() => {
-            const inputs = feed.tensors(stage.objective.inputs);
-            const r = tf.variableGrads(() => objective.run(inputs, ctx) as tf.Scalar, varList);
-            const lossValue = r.value.dataSync()[0]!;
-            const g = new Float32Array(flat.length);
-            let off = 0;
-            for (const k of keys) {
-              const gt = r.grads[params.vars.get(k)!.name];
-              const size = params.vars.get(k)!.size;
-              if (gt) g.set(gt.dataSync() as Float32Array, off);
-              off += size;
-            }
-            return { loss: lossValue, grads: g };
-          });
-          commitState(params, ctx.pendingState);
-          flushWrites(ctx.writes, feed, data.memory);
-          if (!Number.isFinite(loss) || !isFiniteArray(grads)) {
-            throw new DiagnosticError(diag('lossNotFinite', { stage: stage.name, epoch: epoch + 1, step: stepNo }));
+          if (pool) {
+            // The replicas hold the trained weights: bring them back for evaluation and checkpoints.
+            const values = await pool.params();
+            writeParams(params, values);
+            flat = flatten(params, keys);
+            // and the optimiser's moments, so checkpoints hold them and a resumed run continues exactly
+            opt = fromKeyed(await pool.optimizerState(), params, keys);
           }
-          lossSum += loss;
-          lossN++;
-          if (!acc) acc = grads;
-          else for (let i = 0; i < acc.length; i++) acc[i]! += grads[i]!;
-          accN++;
-          if (accN >= stage.accumulate) {
-            if (accN > 1) for (let i = 0; i < acc.length; i++) acc[i]! /= accN;
+          if (acc && accN > 0) {
+            for (let i = 0; i < acc.length; i++) acc[i]! /= accN;
             optimizerStep(stage.optimizer, pos.lr, opt, flat, acc, stage.clip);
             assignFlat(params, keys, flat);
-            acc = null;
-            accN = 0;
           }
-          progress.step({ stage: stage.name, epoch, epochs, step: stepNo, steps: stage.maxStepsPerEpoch ? Math.min(stage.maxStepsPerEpoch, nBatches) : nBatches, loss });
-          o.afterStep?.({ stage: si, epoch, step: stepNo });
+          // Parameter averaging: the epoch-end parameters of the last k epochs. With
+          // early stopping the average is what is evaluated and kept as the best;
+          // without, the stage ends on the average (below).
+          const rec: EpochRecord = { stage: stage.name, epoch, trainLoss: lossN ? lossSum / lossN : NaN, seconds: 0 };
+          let improved = false;
+          const es = stage.earlyStop;
+          const current = stage.averageLast > 0 ? flatten(params, keys) : undefined;
+          if (stage.averageLast > 0) {
+            ring.push(current!);
+            if (ring.length > stage.averageLast) ring.shift();
+          }
+          if (es) {
+            if (stage.averageLast > 0) assignFlat(params, keys, meanOf(ring));
+            const score = es.metric === 'loss' ? segmentLoss(objective, stage.objective.inputs, params, data, es.segment) : scoreOf(es.metric, predictDays(predictFn, plan.predict.inputs, params, data, es.segment, plan.predField, writer));
+            rec.metric = `${es.segment}.${es.metric}`;
+            if (es.metric === 'loss') rec.validLoss = score;
+            rec.validMetric = score;
+            const better = Number.isFinite(score) && (pos.best === null || (es.mode === 'max' ? score > pos.best : score < pos.best));
+            if (better) {
+              pos.best = score;
+              pos.bad = 0;
+              bestFlat = flatten(params, keys);
+              improved = true;
+            } else pos.bad++;
+            if (stage.averageLast > 0) assignFlat(params, keys, current!);
+          }
+          adjustLr(stage, pos, rec, es?.mode ?? 'min');
+          rec.seconds = (performance.now() - t0) / 1000;
+          pos.seconds += rec.seconds;
+          pos.history.push(rec);
+          progress.epoch({ stage: stage.name, epoch, epochs, trainLoss: rec.trainLoss, ...(rec.validMetric !== undefined ? { valid: rec.validMetric, metric: rec.metric! } : {}), seconds: rec.seconds, best: improved });
+          pos.epoch = epoch + 1;
+          pos.stage = si;
+          // On an early stop the stage's end (best parameters restored) is checkpointed below instead.
+          if (es !== undefined && pos.bad >= es.patience) break;
+          if (o.checkpoint && epoch + 1 < epochs) saveCheckpoint(o.checkpoint, params, pos, opt, bestFlat, ring, si, epoch + 1, data.memory);
         }
-        if (pool) {
-          // The replicas hold the trained weights: bring them back for evaluation and checkpoints.
-          const values = await pool.params();
-          writeParams(params, values);
-          flat = flatten(params, keys);
-        }
-        if (acc && accN > 0) {
-          for (let i = 0; i < acc.length; i++) acc[i]! /= accN;
-          optimizerStep(stage.optimizer, pos.lr, opt, flat, acc, stage.clip);
-          assignFlat(params, keys, flat);
-        }
-        // Parameter averaging: the epoch-end parameters of the last k epochs. With
-        // early stopping the average is what is evaluated and kept as the best;
-        // without, the stage ends on the average (below).
-        const rec: EpochRecord = { stage: stage.name, epoch, trainLoss: lossN ? lossSum / lossN : NaN, seconds: 0 };
-        let improved = false;
-        const es = stage.earlyStop;
-        const current = stage.averageLast > 0 ? flatten(params, keys) : undefined;
-        if (stage.averageLast > 0) {
-          ring.push(current!);
-          if (ring.length > stage.averageLast) ring.shift();
-        }
-        if (es) {
-          if (stage.averageLast > 0) assignFlat(params, keys, meanOf(ring));
-          const score = es.metric === 'loss' ? segmentLoss(objective, stage.objective.inputs, params, data, es.segment) : scoreOf(es.metric, predictDays(predictFn, plan.predict.inputs, params, data, es.segment, plan.predField, writer));
-          rec.metric = `${es.segment}.${es.metric}`;
-          if (es.metric === 'loss') rec.validLoss = score;
-          rec.validMetric = score;
-          const better = Number.isFinite(score) && (pos.best === null || (es.mode === 'max' ? score > pos.best : score < pos.best));
-          if (better) {
-            pos.best = score;
-            pos.bad = 0;
-            bestFlat = flatten(params, keys);
-            improved = true;
-          } else pos.bad++;
-          if (stage.averageLast > 0) assignFlat(params, keys, current!);
-        }
-        adjustLr(stage, pos, rec, es?.mode ?? 'min');
-        rec.seconds = (performance.now() - t0) / 1000;
-        pos.seconds += rec.seconds;
-        pos.history.push(rec);
-        progress.epoch({ stage: stage.name, epoch, epochs, trainLoss: rec.trainLoss, ...(rec.validMetric !== undefined ? { valid: rec.validMetric, metric: rec.metric! } : {}), seconds: rec.seconds, best: improved });
-        pos.epoch = epoch + 1;
-        pos.stage = si;
-        // On an early stop the stage's end (best parameters restored) is checkpointed below instead.
-        if (es !== undefined && pos.bad >= es.patience) break;
-        if (o.checkpoint && epoch + 1 < epochs) saveCheckpoint(o.checkpoint, params, pos, opt, bestFlat, ring, si, epoch + 1);
+      } finally {
+        // also when a step throws: worker threads left running would keep the process alive
+        await pool?.close();
       }
       if (bestFlat) assignFlat(params, keys, bestFlat);
       else if (stage.averageLast > 0 && ring.length) assignFlat(params, keys, meanOf(ring));
-      await pool?.close();
       objective.dispose();
       pos = { ...pos, stage: si + 1, epoch: 0 };
-      if (o.checkpoint) saveCheckpoint(o.checkpoint, params, pos, opt, undefined, [], si + 1, 0);
+      if (o.checkpoint) saveCheckpoint(o.checkpoint, params, pos, opt, undefined, [], si + 1, 0, data.memory);
     }
   } finally {
     predictFn.dispose();
@@ -480,7 +522,7 @@ async function stagePool(o: TrainOptions, stage: StagePlan, keys: string[]): Pro
   });
 }
 
-function saveCheckpoint(path: string, params: ParamStore, pos: Position, opt: OptimizerState | undefined, best: Float32Array | undefined, ring: Float32Array[], stage: number, epoch: number): void {
+function saveCheckpoint(path: string, params: ParamStore, pos: Position, opt: OptimizerState | undefined, best: Float32Array | undefined, ring: Float32Array[], stage: number, epoch: number, memory?: MemoryStore): void {
   const arrays: Record<string, Float32Array> = {};
   for (const [k, v] of Object.entries(readParams(params))) arrays[`param:${k}`] = v;
   if (opt) {
@@ -489,5 +531,6 @@ function saveCheckpoint(path: string, params: ParamStore, pos: Position, opt: Op
   }
   if (best) arrays['best'] = best;
   ring.forEach((r, i) => (arrays[`ring:${String(i).padStart(3, '0')}`] = r));
+  if (memory) for (const [k, v] of Object.entries(memory.snapshot())) arrays[`memory:${k}`] = v;
   writeCheckpoint(path, { meta: { pos: { ...pos, stage, epoch }, optStep: opt?.step ?? 0 }, arrays });
 }

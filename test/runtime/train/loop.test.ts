@@ -16,6 +16,7 @@ import { initBackend } from '../../../runtime/backend.js';
 import { createParams, disposeParams, paramSpecs, readParams } from '../../../runtime/exec/compile.js';
 import { kernels } from '../../../runtime/ops/index.js';
 import { adjustLr, trainStages, type Feed, type TrainData } from '../../../runtime/train/loop.js';
+import { readCheckpoint } from '../../../runtime/train/checkpoint.js';
 import { compileSource, errorsOf } from '../../helpers/compile.js';
 import { mulberry32 } from '../../../runtime/random.js';
 
@@ -231,26 +232,27 @@ describe('learning-rate schedules', () => {
 });
 
 describe('data-parallel training', () => {
-  it('two workers train to the same weights as one process (within float tolerance)', async () => {
-    const samples = (): TrainData => {
-      const base = fakeData();
-      return {
-        ...base,
-        *trainBatches(stage, epoch, seed) {
-          for (const f of base.trainBatches(stage, epoch, seed)) {
-            const bindings = stage.objective.inputs;
-            const t = f.tensors(bindings);
-            const arrays = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { data: v.dataSync() as Float32Array, shape: v.shape }]));
-            tf.dispose(Object.values(t));
-            yield { ...f, arrays: () => arrays };
-          }
-        },
-      };
+  const samples = (): TrainData => {
+    const base = fakeData();
+    return {
+      ...base,
+      *trainBatches(stage, epoch, seed) {
+        for (const f of base.trainBatches(stage, epoch, seed)) {
+          const bindings = stage.objective.inputs;
+          const t = f.tensors(bindings);
+          const arrays = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { data: v.dataSync() as Float32Array, shape: v.shape }]));
+          tf.dispose(Object.values(t));
+          yield { ...f, arrays: () => arrays };
+        }
+      },
     };
-    const stage = { ...plan.stages[0]!, batch: { kind: 'samples' as const, size: N, shuffle: false, dropLast: false, replacement: false }, earlyStop: undefined };
+  };
+  const stage = () => ({ ...plan.stages[0]!, batch: { kind: 'samples' as const, size: N, shuffle: false, dropLast: false, replacement: false }, earlyStop: undefined });
+
+  it('two workers train to the same weights as one process (within float tolerance)', async () => {
     const run = async (workers: number) => {
       const p = freshParams();
-      await trainStages({ plan: { ...plan, stages: [stage] }, program, kernels, data: samples(), params: p, seed: 2, epochs: 2, workers, workerBackend: 'cpu' });
+      await trainStages({ plan: { ...plan, stages: [stage()] }, program, kernels, data: samples(), params: p, seed: 2, epochs: 2, workers, workerBackend: 'cpu' });
       const v = readParams(p);
       disposeParams(p);
       return v;
@@ -266,5 +268,31 @@ describe('data-parallel training', () => {
     }
     // and the two runs really differ in how they ran: the pool's weights are not bit-identical
     expect(Object.keys(one).some((k) => one[k]!.some((x, i) => x !== two[k]![i]))).toBe(true);
+  }, 120_000);
+
+  it('a data-parallel run killed and resumed ends with the same weights: checkpoints hold the replicas’ Adam moments', async () => {
+    const run = async (ck: string, extra: Partial<Parameters<typeof trainStages>[0]> = {}) => {
+      const p = freshParams();
+      try {
+        await trainStages({ plan: { ...plan, stages: [stage()] }, program, kernels, data: samples(), params: p, seed: 4, epochs: 2, workers: 2, workerBackend: 'cpu', checkpoint: ck, ...extra });
+        return readParams(p);
+      } finally {
+        disposeParams(p);
+      }
+    };
+    const want = await run(join(dir, 'dp-whole.qck'));
+    const ck = join(dir, 'dp-killed.qck');
+    await expect(
+      run(ck, {
+        afterStep: ({ epoch, step }) => {
+          if (epoch === 1 && step === 5) throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
+    const saved = readCheckpoint(ck);
+    expect((saved.meta as { optStep: number }).optStep).toBe(16); // one epoch of 16 steps, counted in the replicas
+    expect(saved.arrays['opt:v']!.some((v) => v > 0)).toBe(true);
+    const got = await run(ck, { resume: true });
+    for (const k of Object.keys(want)) expect(Array.from(got[k]!), k).toEqual(Array.from(want[k]!));
   }, 120_000);
 });
