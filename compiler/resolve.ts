@@ -10,7 +10,7 @@
 // Assumes: a Host that reads files (the compiler itself does no I/O).
 // Guarantees: never throws on bad input; every problem is a diagnostic.
 
-import { parse } from '../grammar/index.js';
+import { parse, type ParseResult } from '../grammar/index.js';
 import type { Decl, Module } from '../grammar/ast.js';
 import type { Diagnostic, Span } from './diagnostics/diagnostic.js';
 import { diag } from './diagnostics/codes.js';
@@ -24,6 +24,12 @@ export interface Host {
   resolvePath(from: string, rel: string): string;
   /** Names of the entries of a folder, or undefined when it is not a folder. */
   listDir?(path: string): string[] | undefined;
+  /**
+   * Parse results to reuse across compiles, keyed by file and text (a watch
+   * loop, the fuzz tests compiling thousands of mutants beside one stdlib).
+   * ASTs are never mutated after parsing, so sharing them is safe.
+   */
+  parseCache?: Pick<Map<string, ParseResult>, 'get' | 'set'>;
 }
 
 export type ImportBinding =
@@ -81,7 +87,10 @@ function load(st: State, file: string, prelude: boolean): ModuleInfo | undefined
   const text = st.host.readFile(file);
   if (text === undefined) return undefined;
   st.sources.set(file, text);
-  const { module, diagnostics } = parse(text, file);
+  const key = `${file}\0${text}`;
+  const parsed = st.host.parseCache?.get(key) ?? parse(text, file);
+  st.host.parseCache?.set(key, parsed);
+  const { module, diagnostics } = parsed;
   st.diagnostics.push(...diagnostics);
   const info: ModuleInfo = { id: file, file, text, ast: module, decls: new Map(), imports: new Map(), prelude };
   st.modules.set(file, info);

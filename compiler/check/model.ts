@@ -148,6 +148,11 @@ function matchParam(
   const rest = decl.axes.some((a) => a.kind === 'AxisRest');
   const named = decl.axes.filter((a): a is Extract<AxisSpec, { kind: 'AxisName' }> => a.kind === 'AxisName');
   const expectText = `${decl.name.name}[${decl.axes.map((a) => (a.kind === 'AxisRest' ? '...' : a.name.name)).join(', ')}]`;
+  const twice = named.find((a, i) => named.findIndex((b) => b.name.name === a.name.name) !== i);
+  if (twice) {
+    report(ctx, 'duplicateAxis', { axis: twice.name.name }, { span: twice.name.span });
+    return undefined;
+  }
   if (rest ? actual.axes.length < named.length : actual.axes.length !== named.length) {
     report(ctx, 'typeMismatch', { expected: expectText, found: tensorText(actual) }, { span: argSpan });
     return undefined;

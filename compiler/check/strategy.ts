@@ -12,7 +12,7 @@ import type { Span } from '../diagnostics/diagnostic.js';
 import type { TensorType, Type } from '../ir/types.js';
 import type { DatasetSpec, FeatureExpr, FeatureSet, Processor } from '../plan/data.js';
 import type { EntryPlan, GraphPlan, InputBinding, InputSource, MemoryPlan, Plan, StagePlan } from '../plan/plan.js';
-import { lookup, type ModuleInfo } from '../resolve.js';
+import { lookup, type Found, type ModuleInfo } from '../resolve.js';
 import { finish, input, newBuilder, type FnBuilder } from './builder.js';
 import { report, type Ctx, type Hooks, type Scope } from './context.js';
 import { callValue, evalExpr, moduleScope } from './expr.js';
@@ -333,12 +333,9 @@ export function checkEnv(ctx: Ctx, m: ModuleInfo, d: EnvDecl): boolean {
 
 /** An RL strategy (`env` instead of `data`): stages name an algorithm, a policy model and optional distillation. */
 function checkRlStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): void {
-  const envExpr = valueExpr(clauseOf(s, 'env'));
-  const found = envExpr?.kind === 'Name' ? lookup(ctx.r, m, envExpr.name) : undefined;
-  if (!found || found.kind !== 'decl' || found.decl.kind !== 'EnvDecl') {
-    if (envExpr) report(ctx, found ? 'wrongKind' : 'unknownName', found ? { name: envExpr.kind === 'Name' ? envExpr.name : '?', expected: 'an environment', found: 'another declaration' } : { name: envExpr.kind === 'Name' ? envExpr.name : '?' } as never, { span: envExpr.span });
-    return;
-  }
+  const envExpr = clauseValue(ctx, s, 'env');
+  const found = envExpr && namedDecl(ctx, m, envExpr, 'EnvDecl', 'an environment');
+  if (!found || found.kind !== 'decl' || found.decl.kind !== 'EnvDecl') return;
   const ss = settingsScope(ctx, m);
   const modelName = (v: Value, span: Span): void => {
     if (v.k === 'poison') return;
@@ -370,7 +367,7 @@ function checkRlStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): void {
     }
     if (!seen.has('policy')) report(ctx, 'missingClause', { head: 'policy', block: `stage ${st.name}` }, { span: st.span });
   }
-  const evalExprAst = valueExpr(clauseOf(s, 'evaluate'));
+  const evalExprAst = clauseValue(ctx, s, 'evaluate');
   if (evalExprAst) {
     const v = evalExpr(ctx, ss, evalExprAst);
     for (const it of v.k === 'list' ? v.items : [v]) {
@@ -507,6 +504,39 @@ function isTrainClause(c: Clause | TrainClause): c is TrainClause {
 
 function valueExpr(c: Clause | TrainClause | undefined): Expr | undefined {
   return c && !isTrainClause(c) && c.body.kind === 'ValueBody' ? c.body.value : undefined;
+}
+
+/**
+ * The value of a strategy clause that takes one (`model GRU(...)`), or
+ * undefined when the clause is absent; a clause written another way
+ * (`model m = GRU(...)`, `data { ... }`) is reported, never skipped silently.
+ */
+function clauseValue(ctx: Ctx, s: StrategyDecl, head: string): Expr | undefined {
+  const c = clauseOf(s, head);
+  if (!c) return undefined;
+  const v = valueExpr(c);
+  if (v) return v;
+  const found = isTrainClause(c) ? 'a train block' : c.body.kind === 'DefBody' ? `a definition \`${head} ${c.body.name.name} = ...\`` : 'a block of entries';
+  report(ctx, 'typeMismatch', { expected: `a value after \`${head}\``, found }, { span: c.span });
+  return undefined;
+}
+
+/** A clause naming a declaration (`data market`, `env exec`): reports a missing name or another kind. */
+function namedDecl(ctx: Ctx, m: ModuleInfo, e: Expr, kind: Decl['kind'], what: string): Found | undefined {
+  if (e.kind !== 'Name') {
+    report(ctx, 'typeMismatch', { expected: `the name of ${what}`, found: `a ${e.kind.toLowerCase()} expression` }, { span: e.span });
+    return undefined;
+  }
+  const found = lookup(ctx.r, m, e.name);
+  if (!found) {
+    report(ctx, 'unknownName', { name: e.name }, { span: e.span });
+    return undefined;
+  }
+  if (found.kind !== 'decl' || found.decl.kind !== kind) {
+    report(ctx, 'wrongKind', { name: e.name, expected: what, found: 'another declaration' }, { span: e.span });
+    return undefined;
+  }
+  return found;
 }
 
 /** Stage settings: the train block's top-level entries as defaults, each stage's entries on top. */
@@ -650,18 +680,15 @@ export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): Str
     return undefined;
   }
   for (const need of ['data', 'model']) if (!seen.has(need)) report(ctx, 'missingClause', { head: need, block: 'strategy' }, { span: s.name.span });
-  const dataExpr = valueExpr(clauseOf(s, 'data'));
-  if (!dataExpr || !seen.has('model')) return undefined;
-  const found = dataExpr.kind === 'Name' ? lookup(ctx.r, m, dataExpr.name) : undefined;
-  if (!found || found.kind !== 'decl' || found.decl.kind !== 'DataDecl') {
-    report(ctx, found ? 'wrongKind' : 'unknownName', found ? { name: dataExpr.kind === 'Name' ? dataExpr.name : '?', expected: 'a data source', found: 'another declaration' } : { name: dataExpr.kind === 'Name' ? dataExpr.name : '?' } as never, { span: dataExpr.span });
-    return undefined;
-  }
+  const dataExpr = clauseValue(ctx, s, 'data');
+  const modelExpr = clauseValue(ctx, s, 'model');
+  if (!dataExpr || !modelExpr) return undefined;
+  const found = namedDecl(ctx, m, dataExpr, 'DataDecl', 'a data source');
+  if (!found || found.kind !== 'decl' || found.decl.kind !== 'DataDecl') return undefined;
   const data = compileData(ctx, found.module, found.decl);
   if (!data) return undefined;
   const graphs = new Map<string, GraphPlan>();
   const memories = new Map<string, MemoryPlan>();
-  const modelExpr = valueExpr(clauseOf(s, 'model'))!;
   const prefix = s.name.name;
 
   // predict entry
@@ -677,7 +704,7 @@ export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): Str
   const stageSpecs = stagesOf(ctx, m, s);
   const stages: StagePlan[] = [];
   const entries = [predSt.fn.name];
-  const lossClause = valueExpr(clauseOf(s, 'loss'));
+  const lossClause = clauseValue(ctx, s, 'loss');
   stageSpecs.forEach((spec, i) => {
     const st: EntryState = { fn: newBuilder(stageSpecs.length === 1 ? `${prefix}.objective` : `${prefix}.objective_${spec.name}`), bindings: new Map() };
     const extra = new Map<string, Value>();
@@ -717,7 +744,7 @@ export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): Str
 
   // evaluate, backtest, seed
   const ss = settingsScope(ctx, m);
-  const evalExprAst = valueExpr(clauseOf(s, 'evaluate'));
+  const evalExprAst = clauseValue(ctx, s, 'evaluate');
   const evaluate = [];
   if (evalExprAst) {
     const v = evalExpr(ctx, ss, evalExprAst);
@@ -735,7 +762,7 @@ export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): Str
     backtest = readBacktest(ctx, evalExpr(ctx, ss, bt.body.value), bt.body.value.span, settings ? evalExpr(ctx, ss, settings) : undefined, settings?.span ?? bt.span);
     if (backtest && !data.spec.segments[backtest.segment]) report(ctx, 'badAttribute', { name: 'backtest segment', value: backtest.segment }, { span: bt.span });
   }
-  const seedExpr = valueExpr(clauseOf(s, 'seed'));
+  const seedExpr = clauseValue(ctx, s, 'seed');
   const seed = seedExpr ? number(ctx, { value: evalExpr(ctx, ss, seedExpr), span: seedExpr.span }, 'seed', 0, { int: true }) : 0;
   if (ctx.diags.filter((d) => d.severity === 'error').length > before) return undefined;
   const plan: Plan = {

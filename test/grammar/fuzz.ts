@@ -3,6 +3,7 @@
 // Mutants come from the language fixtures by token deletions, token swaps,
 // token duplications, random character flips and truncations (one to three
 // edits each), from a seeded generator, so every run sees the same inputs.
+// (test/compiler/fuzz.ts reuses them, plus same-kind token replacements.)
 // For each mutant `checkMutant` asserts what parse() guarantees on any input:
 // it does not throw, it finishes within a time bound (a runaway recovery loop
 // shows up here), every diagnostic has a Q-code, a span inside the text and a
@@ -23,7 +24,10 @@ export const rng = mulberry32;
 
 const FLIP_CHARS = ['{', '}', '(', ')', '[', ']', '"', '/', '*', '$', '.', ',', ':', '=', '|', '>', '<', '-', '#', '\n', ' ', 'a', '1', '\\', '@'];
 
-export type MutationKind = 'delete' | 'swap' | 'duplicate' | 'flip' | 'truncate';
+export type MutationKind = 'delete' | 'swap' | 'duplicate' | 'flip' | 'truncate' | 'replace';
+
+/** The parser fuzzer's mutations; the compile fuzzer adds 'replace'. */
+export const SYNTAX_MUTATIONS: MutationKind[] = ['delete', 'swap', 'duplicate', 'flip', 'truncate'];
 
 export interface Mutant {
   source: string;
@@ -31,10 +35,9 @@ export interface Mutant {
   text: string;
 }
 
-function mutateOnce(text: string, rand: () => number): { kind: MutationKind; text: string } {
+export function mutateOnce(text: string, rand: () => number, kinds: MutationKind[] = SYNTAX_MUTATIONS): { kind: MutationKind; text: string } {
   const tokens = lex(text).tokens;
   const pick = (n: number): number => Math.floor(rand() * n);
-  const kinds: MutationKind[] = ['delete', 'swap', 'duplicate', 'flip', 'truncate'];
   const kind = tokens.length < 2 ? 'flip' : kinds[pick(kinds.length)]!;
   const span = (i: number): [number, number] => {
     const t = tokens[i]!;
@@ -61,6 +64,16 @@ function mutateOnce(text: string, rand: () => number): { kind: MutationKind; tex
     }
     case 'truncate':
       return { kind, text: text.slice(0, pick(text.length + 1)) };
+    case 'replace': {
+      // A name or number swapped for another of the same token kind from the
+      // same text: usually still parses, so it reaches the checker and passes.
+      const i = pick(tokens.length);
+      const t = tokens[i]!;
+      const same = tokens.filter((u) => u.tokenType === t.tokenType && u.image !== t.image);
+      if (!same.length) return { kind, text };
+      const [s, e] = span(i);
+      return { kind, text: text.slice(0, s) + same[pick(same.length)]!.image + text.slice(e) };
+    }
   }
 }
 
@@ -68,9 +81,8 @@ export function fixtureSources(): { name: string; text: string }[] {
   return fixtureFiles().map((f) => ({ name: f.split('/').pop()!, text: readFileSync(f, 'utf8') }));
 }
 
-/** `count` mutants, cycling over the fixtures, from `seed`. */
-export function* mutants(count: number, seed: number): Generator<Mutant> {
-  const sources = fixtureSources();
+/** `count` mutants, cycling over `sources` (the language fixtures by default), from `seed`. */
+export function* mutants(count: number, seed: number, sources: { name: string; text: string }[] = fixtureSources(), allowed: MutationKind[] = SYNTAX_MUTATIONS): Generator<Mutant> {
   const rand = rng(seed);
   for (let i = 0; i < count; i++) {
     const src = sources[i % sources.length]!;
@@ -78,7 +90,7 @@ export function* mutants(count: number, seed: number): Generator<Mutant> {
     const kinds: MutationKind[] = [];
     const edits = 1 + Math.floor(rand() * 3);
     for (let k = 0; k < edits; k++) {
-      const m = mutateOnce(text, rand);
+      const m = mutateOnce(text, rand, allowed);
       kinds.push(m.kind);
       text = m.text;
     }
