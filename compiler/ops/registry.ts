@@ -8,11 +8,12 @@ import { elementwiseOps } from './elementwise.js';
 import { linalgOps } from './linalg.js';
 import { nnOps } from './nn.js';
 import { reduceOps } from './reduce.js';
+import { selectOps } from './select.js';
 import { shapeOps } from './shape.js';
 import { specialOps } from './special.js';
 import type { OpDef } from './spec.js';
 
-export const allOps: readonly OpDef[] = [...elementwiseOps, ...reduceOps, ...shapeOps, ...linalgOps, ...nnOps, ...specialOps];
+export const allOps: readonly OpDef[] = [...elementwiseOps, ...reduceOps, ...shapeOps, ...selectOps, ...linalgOps, ...nnOps, ...specialOps];
 
 const byName = new Map<string, OpDef>();
 for (const op of allOps) {

@@ -17,6 +17,7 @@ import { linalgKernels, linalgNotes } from './linalg.js';
 import { lossKernels, lossNotes } from './loss.js';
 import { nnKernels, nnNotes } from './nn.js';
 import { reduceKernels, reduceNotes } from './reduce.js';
+import { selectKernels, selectNotes } from './select.js';
 import { freeAxes, shapeKernels, shapeNotes } from './shape.js';
 import { specialKernels, specialNotes } from './special.js';
 
@@ -31,7 +32,7 @@ function checked(builder: KernelBuilder): KernelBuilder {
   };
 }
 
-const families: KernelTable[] = [elementwiseKernels, reduceKernels, shapeKernels, linalgKernels, nnKernels, specialKernels, lossKernels];
+const families: KernelTable[] = [elementwiseKernels, reduceKernels, shapeKernels, selectKernels, linalgKernels, nnKernels, specialKernels, lossKernels];
 
 /** Builders by op name, each with the run-time size check. */
 export const kernels: KernelTable = {};
@@ -47,6 +48,7 @@ export const kernelNotes: OpNotes = {
   ...elementwiseNotes,
   ...reduceNotes,
   ...shapeNotes,
+  ...selectNotes,
   ...linalgNotes,
   ...nnNotes,
   ...specialNotes,
