@@ -203,6 +203,9 @@ export const codes = {
   graphSideConflict: def<{ node: S }>('Q5410', 'error',
     (p) => `${p.node} appears on both sides of a bipartite membership graph`),
   graphUsage: def<{ problem: S }>('Q5411', 'error', (p) => `graph tensor: ${p.problem}`),
+  sqlGroundTruth: def<{ query: S; tables: S }>('Q5412', 'error',
+    (p) => `query ${p.query} reads the ground-truth table(s) ${p.tables}; strategy SQL may not read truth_* tables`,
+    () => 'truth_* tables record what the synthetic market planted, for tests; a strategy reads only the observable tables (docs/synthetic-market.md)'),
 
   // 55xx synthetic market
   synthUnknownPreset: def<{ preset: S; known: S }>('Q5501', 'error',

@@ -8,6 +8,7 @@
 //                                     that outgrows memory fails instead)
 //   SET allowed_paths = [data files] (the only files queries may read)
 //   SET enable_external_access = false
+//   SET explain_output = 'all'       (EXPLAIN also gives the unoptimised plan)
 //   SET lock_configuration = true    (in this order; nothing can undo them)
 // and the settings are read back to confirm they took.
 //
@@ -15,7 +16,14 @@
 // say: empty (Q5401); does not parse (Q5402, `extractStatements`); more than
 // one statement (Q5403); a leading keyword other than a query's (COPY,
 // ATTACH, INSTALL, LOAD, PRAGMA, SET, CREATE, …) or a prepared statement
-// whose type is not SELECT (Q5404). Whatever DuckDB refuses while preparing
+// whose type is not SELECT (Q5404); a query whose plan scans a ground-truth
+// table `truth_*` (Q5412: the synthetic market's record of what it planted,
+// which no strategy may read). The tables a query reads are taken from its
+// unoptimised logical plan (`EXPLAIN (FORMAT JSON)`), so aliases, CTEs,
+// subqueries, `query('…')`, `query_table('…')` and SUMMARIZE all count, and a
+// scan the optimiser would drop from column statistics still counts;
+// `pragma_storage_info` (stored min/max of any table) is refused the same way.
+// Whatever DuckDB refuses while preparing
 // or running (a Permission Error for other files, a read-only write, an
 // interrupt on timeout, out of memory) is Q5405 naming the query and DuckDB's
 // message; more than `maxRows` rows is Q5406.
@@ -86,6 +94,7 @@ export async function openSandbox(marketPath: string, opts: SandboxOptions = {})
     await conn.run(`SET temp_directory = ''`);
     await conn.run(`SET allowed_paths = [${allowedPaths.map(literal).join(', ')}]::VARCHAR[]`);
     await conn.run(`SET enable_external_access = false`);
+    await conn.run(`SET explain_output = 'all'`);
     await conn.run(`SET lock_configuration = true`);
     const s = (await queryRows({ conn }, `SELECT current_setting('enable_external_access') AS ext, current_setting('lock_configuration') AS locked`))[0]!;
     if (s.ext !== false || s.locked !== true) throw new Error(`settings did not take (external access ${String(s.ext)}, locked ${String(s.locked)})`);
@@ -164,7 +173,61 @@ async function classify(sb: Sandbox, q: SqlQuery): Promise<Checked> {
     prepared.destroySync();
     return fail(diag('sqlForbidden', { query, kind }, extra));
   }
+  let truth: string[];
+  try {
+    const plan = await planReads(sb, q.sql);
+    truth = plan.tables.filter(isTruthTable).map((t) => identifiers(t).at(-1)!);
+    // pragma_storage_info shows the stored min/max of any table's columns.
+    if (plan.functions.includes('PRAGMA_STORAGE_INFO')) truth.push('pragma_storage_info (the stored statistics of every table, truth_* too)');
+  } catch (e) {
+    prepared.destroySync();
+    return fail(diag('sqlRefused', { query, reason: `cannot plan it: ${duckMessage(e)}` }, extra));
+  }
+  if (truth.length) {
+    prepared.destroySync();
+    return fail(diag('sqlGroundTruth', { query, tables: [...new Set(truth)].sort().join(', ') }, extra));
+  }
   return { prepared, diagnostics: [] };
+}
+
+/** Split a qualified name (`"db".main."t"`) into its identifiers. */
+function identifiers(qualified: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"]|"")*)"|([^."]+)/g;
+  for (let m = re.exec(qualified); m; m = re.exec(qualified)) out.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!);
+  return out;
+}
+
+/** A ground-truth table: its own name (the last identifier) starts with `truth_`, any case. */
+export function isTruthTable(qualified: string): boolean {
+  return /^truth_/i.test(identifiers(qualified).at(-1) ?? '');
+}
+
+/**
+ * What the query's unoptimised logical plan reads: every table it scans, as
+ * DuckDB names it (`"db".schema.table`), and the operator names (table
+ * functions appear as their own operators, e.g. `PRAGMA_STORAGE_INFO`).
+ */
+async function planReads(sb: Sandbox, sql: string): Promise<{ tables: string[]; functions: string[] }> {
+  const r = await sb.conn.runAndReadAll(`EXPLAIN (FORMAT JSON) ${sql}`);
+  const tables: string[] = [];
+  const functions: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const n = node as { name?: unknown; extra_info?: { Table?: unknown }; children?: unknown };
+    if (typeof n.name === 'string') functions.push(n.name.toUpperCase());
+    if (typeof n.extra_info?.Table === 'string') tables.push(n.extra_info.Table);
+    walk(n.children);
+  };
+  let seen = false;
+  for (const [key, value] of r.getRowsJson()) {
+    if (String(key) !== 'logical_plan') continue;
+    seen = true;
+    walk(JSON.parse(String(value)));
+  }
+  if (!seen) throw new Error('EXPLAIN gave no logical plan');
+  return { tables, functions };
 }
 
 /** Check a query without running it: diagnostics for anything the sandbox rejects up front. */

@@ -209,9 +209,8 @@ export async function writeNews(con: DuckDBConnection, news: NewsRows): Promise<
     [
       { name: 'news_id', type: 'INTEGER', data: ids },
       { name: 'vec', type: 'FLOAT_ARRAY', dim: news.dim, data: news.vec },
-      { name: 'is_rumour', type: 'BOOLEAN', data: news.rumour },
     ],
-    's.news_id, s.vec::FLOAT[] AS vec, s.is_rumour',
+    's.news_id, s.vec::FLOAT[] AS vec',
     'day, stock, news_id',
     true,
   );

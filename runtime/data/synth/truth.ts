@@ -197,6 +197,7 @@ export async function writeTruth(
   counts.truth_news = await plainTable(con, 'truth_news', [
     { name: 'news_id', type: 'INTEGER', data: Int32Array.from({ length: news.day.length }, (_, k) => k + 1) },
     { name: 'sentiment', type: 'INTEGER', data: news.sentiment },
+    { name: 'is_rumour', type: 'BOOLEAN', data: news.rumour },
   ], 'news_id');
   counts.truth_news_direction = await plainTable(con, 'truth_news_direction', [
     { name: 'name', type: 'VARCHAR', data: ['rumour', 'sentiment'] },

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiagnosticError } from '../../../compiler/diagnostics/diagnostic.js';
 import { checkSql, closeSandbox, leadingKeyword, openSandbox, runSql, type Sandbox } from '../../../runtime/data/sandbox.js';
+import { closeMarket, exec, openMarket } from '../../../runtime/data/db.js';
 import { codesOf, createSyntheticMarket, removeDir, snapshotDir, tempDir, writeText } from './data-helpers.js';
 
 let dir: string;
@@ -21,6 +22,15 @@ beforeAll(async () => {
   dir = tempDir('sandbox');
   market = join(dir, 'market.duckdb');
   await createSyntheticMarket(market, { instruments: 6, days: 40 });
+  // Ground-truth tables as the synthetic market writes them, and a view over one.
+  const w = await openMarket(market, { write: true });
+  try {
+    await exec(w, `CREATE TABLE truth_secret AS SELECT stock, (right(stock, 1)::INTEGER % 3) AS planted FROM (SELECT DISTINCT stock FROM bars_daily)`);
+    await exec(w, `CREATE TABLE "Truth_Mixed" AS SELECT 1 AS x`);
+    await exec(w, `CREATE VIEW innocent AS SELECT * FROM truth_secret`);
+  } finally {
+    closeMarket(w);
+  }
   allowed = writeText(join(dir, 'extra.csv'), 'stock,concept\nSH600000,banks\nSH600001,steel\n');
   secret = writeText(join(dir, 'secret.csv'), 'password\nhunter2\n');
   before = snapshotDir(dir);
@@ -54,6 +64,47 @@ describe('sandbox: allowed reads', () => {
   it('reports the settings as locked and external access off', async () => {
     const r = await runSql(sb, { sql: "SELECT current_setting('enable_external_access')::VARCHAR AS ext, current_setting('lock_configuration')::VARCHAR AS locked" });
     expect(r.result!.columns.map((c) => c.values[0])).toEqual(['false', 'true']);
+  });
+});
+
+describe('sandbox: ground truth', () => {
+  const reads = [
+    'SELECT * FROM truth_secret',
+    'SELECT planted FROM TRUTH_SECRET',
+    'SELECT * FROM "Truth_Mixed"',
+    'SELECT b.stock, t.planted FROM bars_daily b JOIN truth_secret t USING (stock)',
+    'WITH g AS (SELECT * FROM truth_secret) SELECT count(*) FROM g',
+    'SELECT stock FROM meta, (SELECT stock FROM truth_secret) s',
+    'SELECT 1 WHERE EXISTS (SELECT 1 FROM truth_secret WHERE planted > 100)',
+    'SELECT count(*) FROM truth_secret WHERE planted > 100',
+    'SELECT stock FROM bars_daily UNION SELECT stock FROM truth_secret',
+    "SELECT * FROM query('SELECT * FROM truth_secret')",
+    "SELECT * FROM query_table('truth_secret')",
+    'SUMMARIZE truth_secret',
+    'TABLE truth_secret',
+    'FROM truth_secret',
+    'SELECT * FROM innocent',
+    "SELECT * FROM pragma_storage_info('truth_secret')",
+  ];
+
+  it('refuses every query that reads a truth_* table (Q5412), however it is reached', async () => {
+    for (const sql of reads) {
+      const r = await runSql(sb, { sql, name: 'peek' });
+      expect(codesOf(r.diagnostics), sql).toEqual(['Q5412']);
+      expect(r.result).toBeUndefined();
+      expect(codesOf(await checkSql(sb, { sql })), sql).toEqual(['Q5412']);
+    }
+  });
+
+  it('names the query and the table', async () => {
+    const r = await runSql(sb, { sql: 'SELECT * FROM bars_daily JOIN truth_secret USING (stock)', name: 'graph peers' });
+    expect(r.diagnostics[0]!.message).toBe('query graph peers reads the ground-truth table(s) truth_secret; strategy SQL may not read truth_* tables');
+  });
+
+  it('still runs queries over the observable tables and lists table names', async () => {
+    for (const sql of ['SELECT count(*) FROM bars_daily', 'SELECT * FROM meta', 'DESCRIBE bars_daily', "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'truth%'"]) {
+      expect(await codeOf(sql), sql).toEqual([]);
+    }
   });
 });
 

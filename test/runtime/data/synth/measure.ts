@@ -339,7 +339,7 @@ export async function measureEffects(con: DuckDBConnection, only?: readonly Sect
     let nAll = 0;
     let rumProjR = 0;
     let rumProjN = 0;
-    for (const [s, day, vec, isRumour] of await rows(con, "SELECT stock, strftime(day, '%Y-%m-%d'), vec, is_rumour FROM news")) {
+    for (const [s, day, vec, isRumour] of await rows(con, "SELECT n.stock, strftime(n.day, '%Y-%m-%d'), n.vec, t.is_rumour FROM news n JOIN truth_news t USING (news_id)")) {
       const at = d.stockIndex.get(String(s))! * D + d.dayIndex.get(String(day))!;
       const v = (vec as number[]).map(Number);
       const target = isRumour ? fake : real;

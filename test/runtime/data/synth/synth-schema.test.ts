@@ -72,7 +72,7 @@ describe('schema', () => {
     industry: ['stock VARCHAR', 'industry VARCHAR'],
     relations: ['src VARCHAR', 'dst VARCHAR', 'rel_type VARCHAR'],
     events: ['day DATE', 'stock VARCHAR', 'event_id INTEGER', 'type INTEGER', 'tokens INTEGER[]'],
-    news: ['day DATE', 'stock VARCHAR', 'news_id INTEGER', 'vec FLOAT[]', 'is_rumour BOOLEAN'],
+    news: ['day DATE', 'stock VARCHAR', 'news_id INTEGER', 'vec FLOAT[]'],
     fund_holdings: ['report_date DATE', 'fund VARCHAR', 'stock VARCHAR', 'value DOUBLE'],
     style_exposures: ['day DATE', 'stock VARCHAR', 'size DOUBLE', 'beta DOUBLE', 'momentum DOUBLE', 'resvol DOUBLE', 'nlsize DOUBLE', 'btop DOUBLE', 'liquidity DOUBLE', 'earnyield DOUBLE', 'growth DOUBLE', 'leverage DOUBLE'],
     bars_minute: ['day DATE', 'stock VARCHAR', 'minute SMALLINT', 'open DOUBLE', 'high DOUBLE', 'low DOUBLE', 'close DOUBLE', 'vwap DOUBLE', 'volume DOUBLE'],
@@ -82,6 +82,7 @@ describe('schema', () => {
     truth_day_type: ['day DATE', 'day_type INTEGER', 'label_day_type INTEGER'],
     truth_market_state: ['day DATE', 'state INTEGER', 'market_return DOUBLE'],
     truth_momentum_drift: ['day DATE', 'stock VARCHAR', 'drift DOUBLE'],
+    truth_news: ['news_id INTEGER', 'sentiment INTEGER', 'is_rumour BOOLEAN'],
   };
 
   it('has every table with the documented columns and types', async () => {
@@ -179,7 +180,7 @@ describe('invariants', () => {
     expect(await count(`SELECT count(*) FROM events WHERE len(tokens) < 6 OR len(tokens) > 16 OR type < 0 OR type > 11
       OR list_min(tokens) < 1 OR list_max(tokens) >= ${PRESETS.small.vocab}`)).toBe(0);
     expect(await count(`SELECT count(*) FROM news WHERE len(vec) <> ${PRESETS.small.newsDim}`)).toBe(0);
-    const share = await scalar(m.con, 'SELECT avg(is_rumour::INTEGER) FROM news');
+    const share = await scalar(m.con, 'SELECT avg(is_rumour::INTEGER) FROM truth_news');
     expect(share).toBeGreaterThan(0.35);
     expect(share).toBeLessThan(0.45);
     expect(await count('SELECT count(*) FROM news n ANTI JOIN truth_news t USING (news_id)')).toBe(0);
