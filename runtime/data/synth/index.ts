@@ -44,7 +44,7 @@ export { PRESETS, PRESET_NAMES } from './presets.js';
 export { INDEX_CODE, UNIVERSE_NAME } from './tables.js';
 
 /** Bump whenever generated data would change for the same options. */
-export const GENERATOR_VERSION = 'quiver-synth/1';
+export const GENERATOR_VERSION = 'quiver-synth/2';
 
 export interface GenerateOptions {
   path: string;
