@@ -1,7 +1,8 @@
 // Every strategy's model, run as compiled from strategies/: permuting the
 // stocks permutes the predictions (the models that mix stocks — GATs, HIST,
 // the hybrid — included), and running it repeatedly leaves the live tensor
-// count unchanged. Evaluation mode, small random inputs, the cpu backend.
+// count unchanged. Evaluation mode, small random inputs, on cpu, wasm and
+// tfjs-node when it is installed (each strategy compiled once).
 
 import * as tf from '@tensorflow/tfjs';
 import { readdirSync } from 'node:fs';
@@ -9,17 +10,15 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TensorType } from '../../compiler/ir/types.js';
 import { compileFiles } from '../../compiler/pipeline.js';
-import { initBackend } from '../../runtime/backend.js';
 import { compileFunction, createParams, disposeParams, paramSpecs, runContext } from '../../runtime/exec/compile.js';
 import { kernels } from '../../runtime/ops/index.js';
 import { mulberry32 } from '../../runtime/random.js';
+import { testBackends, useBackend } from '../helpers/backends.js';
 import { ROOT, testHost } from '../helpers/compile.js';
 
 const N = 7;
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+const BACKENDS = await testBackends();
 
 function randomInput(t: TensorType, r: () => number): { data: Float32Array | Uint8Array; shape: number[]; dtype: 'float32' | 'bool' } {
   const shape = t.axes.map((a) => (a.name === 'N' ? N : typeof a.size === 'number' ? a.size : 4));
@@ -38,10 +37,20 @@ function permuteRows<T extends Float32Array | Uint8Array>(data: T, shape: number
 
 const files = readdirSync(join(ROOT, 'strategies')).filter((f) => f.endsWith('.qv') && f !== 'markets.qv').sort();
 
-describe('strategy models', () => {
+const compiled = new Map<string, ReturnType<typeof compileFiles>>();
+function compiledStrategy(f: string): ReturnType<typeof compileFiles> {
+  let c = compiled.get(f);
+  if (!c) compiled.set(f, (c = compileFiles([join(ROOT, 'strategies', f)], testHost())));
+  return c;
+}
+
+describe.each(BACKENDS)('strategy models on %s', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+  });
   for (const f of files) {
     it(`${f}: permuting stocks permutes predictions; tensor count flat`, () => {
-      const c = compileFiles([join(ROOT, 'strategies', f)], testHost());
+      const c = compiledStrategy(f);
       const plan = c.plans[0]!;
       const fn = c.optimized.functions[plan.predict.fn]!;
       const params = createParams(paramSpecs([fn]), 11);

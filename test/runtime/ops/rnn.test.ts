@@ -2,6 +2,8 @@
 // implementations): forward vs the float64 reference, gradients vs TF.js
 // autodiff of a naive cell and vs finite differences, torch cross-check when
 // python3-torch is installed, output variants, errors, and tensor hygiene.
+// The forward, gradient and hygiene checks run on cpu, wasm (both
+// implementations) and tfjs-node when it is installed.
 
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
@@ -11,12 +13,16 @@ import { dropoutMasks, gruStack, initRnnWeights, lstmStack, type RnnKind, type R
 import { refBackward, refForward } from '../../../runtime/ops/rnn-reference.js';
 import { DiagnosticError } from '../../../compiler/diagnostics/diagnostic.js';
 import { findTorchPython, maxAbsDiff, naiveStack, relDiff, toF64, torchForward } from './rnn-helpers.js';
+import { testBackends, type TestBackend } from '../../helpers/backends.js';
 
-type Combo = { backend: 'wasm' | 'cpu'; impl: 'auto' | 'generic' };
+// cpu and wasm always; tfjs-node's backend too when it is installed (it runs the generic implementation)
+const BACKENDS = await testBackends();
+type Combo = { backend: TestBackend; impl: 'auto' | 'generic' };
 const COMBOS: Combo[] = [
   { backend: 'wasm', impl: 'auto' },
   { backend: 'wasm', impl: 'generic' },
   { backend: 'cpu', impl: 'auto' },
+  ...(BACKENDS.includes('tensorflow') ? [{ backend: 'tensorflow' as const, impl: 'auto' as const }] : []),
 ];
 
 beforeAll(async () => {

@@ -3,7 +3,8 @@
 // mid-training and resumed ends with the same weights as one that was not,
 // early stopping restores the best parameters, and learning-rate schedules
 // and data-parallel training behave. Accumulation, clipping, averaging,
-// stages, freeze and init are in stages.test.ts.
+// stages, freeze and init are in stages.test.ts. The loop itself runs on
+// cpu, wasm and tfjs-node when it is installed; data-parallel on cpu workers.
 
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,11 +13,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Program } from '../../../compiler/ir/types.js';
 import type { InputBinding, Plan } from '../../../compiler/plan/plan.js';
-import { initBackend } from '../../../runtime/backend.js';
 import { createParams, disposeParams, paramSpecs, readParams } from '../../../runtime/exec/compile.js';
 import { kernels } from '../../../runtime/ops/index.js';
 import { adjustLr, trainStages, type Feed, type TrainData } from '../../../runtime/train/loop.js';
 import { readCheckpoint } from '../../../runtime/train/checkpoint.js';
+import { testBackends, useBackend } from '../../helpers/backends.js';
 import { compileSource, errorsOf } from '../../helpers/compile.js';
 import { mulberry32 } from '../../../runtime/random.js';
 
@@ -104,8 +105,10 @@ let plan: Plan;
 let program: Program;
 let dir: string;
 
+const BACKENDS = await testBackends();
+
 beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
+  await useBackend('cpu');
   const c = compileSource(SOURCE);
   expect(errorsOf(c)).toEqual([]);
   plan = c.plans[0]!;
@@ -121,7 +124,11 @@ function freshParams() {
   return createParams(paramSpecs(entries), 42);
 }
 
-describe('training loop', () => {
+describe.each(BACKENDS)('training loop on %s', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+  });
+
   it('lowers the loss, and the live tensor count is flat across epochs', async () => {
     const params = freshParams();
     const counts: number[] = [];
@@ -232,6 +239,9 @@ describe('learning-rate schedules', () => {
 });
 
 describe('data-parallel training', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
   const samples = (): TrainData => {
     const base = fakeData();
     return {
