@@ -124,7 +124,8 @@ export const codes = {
   // 50xx feature expressions
   featureUnknownOperator: def<{ name: S; suggestion?: S }>('Q5001', 'error', (p) => `unknown feature operator ${p.name}`,
     (p) => (p.suggestion ? `did you mean ${p.suggestion}?` : 'see docs/expressions.md for the operators')),
-  featureUnknownField: def<{ name: S; suggestion?: S }>('Q5002', 'error', (p) => `unknown field $${p.name}`,
+  featureUnknownField: def<{ name: S; expr?: S; suggestion?: S }>('Q5002', 'error',
+    (p) => `unknown field $${p.name}${p.expr !== undefined ? ` in ${p.expr}` : ''}`,
     (p) => (p.suggestion ? `did you mean $${p.suggestion}?` : 'the panel has no such field')),
   featureArity: def<{ op: S; expected: S; got: N }>('Q5003', 'error',
     (p) => `${p.op} takes ${p.expected} arguments, got ${p.got}`),

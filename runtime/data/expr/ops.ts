@@ -177,11 +177,11 @@ export interface CheckOptions {
 
 type Extra = { location?: string; span?: Span };
 
-/** Check one field reference against the known fields. */
-export function checkField(name: string, fields: ReadonlySet<string>, extra: Extra = {}): Diagnostic[] {
+/** Check one field reference against the known fields; `expr` is the whole expression, for the message. */
+export function checkField(name: string, fields: ReadonlySet<string>, extra: Extra = {}, expr?: string): Diagnostic[] {
   if (fields.has(name)) return [];
   const suggestion = suggestName(name, fields);
-  return [diag('featureUnknownField', suggestion ? { name, suggestion } : { name }, extra)];
+  return [diag('featureUnknownField', { name, ...(expr !== undefined ? { expr } : {}), ...(suggestion ? { suggestion } : {}) }, extra)];
 }
 
 /**
@@ -232,7 +232,7 @@ export function checkFeatureExpr(expr: FeatureExpr, opts: CheckOptions = {}): Di
   const visit = (e: FeatureExpr): void => {
     if (e.kind === 'const') return;
     if (e.kind === 'field') {
-      if (fieldSet) out.push(...checkField(e.name, fieldSet, extra));
+      if (fieldSet) out.push(...checkField(e.name, fieldSet, extra, formatExpr(expr)));
       return;
     }
     out.push(...checkCall(e, extra));

@@ -198,7 +198,7 @@ export function parseQlibExprResult(text: string, opts: ParseOptions = {}): Pars
       }
       if (t.kind === 'field') {
         pos++;
-        if (fields) diagnostics.push(...checkField(t.text, fields, { span: span(t.start, t.end) }));
+        if (fields) diagnostics.push(...checkField(t.text, fields, { span: span(t.start, t.end) }, text));
         return { e: { kind: 'field', name: t.text }, start: t.start, end: t.end };
       }
       if (t.kind === 'pitfield') {

@@ -149,6 +149,17 @@ describe('diagnostics at the API boundary', () => {
         ]),
       ),
     ).toEqual(['Q5002', 'Q5004', 'Q5001', 'Q5003', 'Q5006']);
+    // The unknown field's diagnostic names the field, the whole expression and the column.
+    let unknown: DiagnosticError | undefined;
+    try {
+      evaluateExprsSync(panel, [{ name: 'KMID', expr: call('Div', call('Sub', f('close'), f('opne')), f('open')) }]);
+    } catch (e) {
+      unknown = e as DiagnosticError;
+    }
+    expect(unknown).toBeInstanceOf(DiagnosticError);
+    expect(unknown!.diagnostics.map((d) => [d.code, d.message, d.location, d.hints])).toEqual([
+      ['Q5002', 'unknown field $opne in Div(Sub($close, $opne), $open)', 'KMID', ['did you mean $open?']],
+    ]);
     const bad = { days: ['b', 'a'], instruments: ['x'], fields: { close: new Float64Array(2) } };
     expect(codesOf(() => evaluateExprsSync(bad, [{ name: 'c', expr: f('close') }]))).toEqual(['Q5014']);
   });

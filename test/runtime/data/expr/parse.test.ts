@@ -63,6 +63,10 @@ describe('parseQlibExpr', () => {
 
   it('reports unknown fields (Q5002), arity (Q5003) and bad constants (Q5004)', () => {
     expect(codes('$clsoe / $close', ['close', 'open'])).toEqual(['Q5002']);
+    const [unknown] = parseQlibExprResult('Mean($clsoe, 5) / $close', { fields: ['close', 'open'] }).diagnostics;
+    expect(unknown!.message).toBe('unknown field $clsoe in Mean($clsoe, 5) / $close');
+    expect(unknown!.hints).toEqual(['did you mean $close?']);
+    expect(unknown!.span).toEqual({ file: '<qlib-expr>', start: 5, end: 11 });
     expect(codes('Mean($close)')).toEqual(['Q5003']);
     expect(codes('Corr($close, $open)')).toEqual(['Q5003']);
     expect(codes('Mean($close, 2.5)')).toEqual(['Q5004']);
