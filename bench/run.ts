@@ -3,7 +3,9 @@
 //   npm run bench -- check backtest
 // Benchmarks: check (compiler speed), alpha158 (features vs pandas),
 // epoch-tensors (DuckDB → one epoch of Alpha360 tensors), backtest
-// (Qlib TopkDropout), gru-step (training step vs torch, peak RSS).
+// (Qlib TopkDropout), gru-step (training step vs torch), epoch-memory (one
+// full CSI300-size GRU training epoch through the real dataset path, peak
+// RSS against the 2 GiB bar; minutes).
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ const all: Record<string, string[]> = {
   'epoch-tensors': ['bench/epoch-tensors.ts'],
   backtest: ['bench/backtest.ts'],
   'gru-step': ['bench/gru-step.ts'],
+  'epoch-memory': ['bench/epoch-memory.ts'],
 };
 const root = join(import.meta.dirname, '..');
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
