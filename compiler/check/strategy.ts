@@ -256,8 +256,11 @@ type MemoryDecl = Extract<Decl, { kind: 'MemoryDecl' }>;
 /**
  * `memory errors: Float[K = 3] { per: sample, lag: 1 }`: a detached store of
  * one value per (stock, day), written by a loss and read back as a window of
- * past values, never nearer than `lag` days (default: the label horizon, so a
- * value written with a label is read only once that label is known).
+ * past values (`history`) or as a bank of every day (`bank`), never nearer
+ * than `lag` days (default: the label horizon). A lag below the horizon is
+ * allowed only for memories that no write fills from the label (checked at
+ * each write: Q4002), e.g. IGMTF's bank of encodings with `lag: 0`.
+ * `update: refresh` keeps only the writes of `each_epoch: refresh(...)` passes.
  */
 export function compileMemory(ctx: Ctx, m: ModuleInfo, d: MemoryDecl, labelHorizon: number): MemoryPlan | undefined {
   if (d.type.kind !== 'TensorType' || d.type.name.name !== 'Float') {
@@ -278,23 +281,38 @@ export function compileMemory(ctx: Ctx, m: ModuleInfo, d: MemoryDecl, labelHoriz
     }
     axes.push({ name: a.name.name, size: v.v });
   }
-  const plan: MemoryPlan = { name: d.name.name, type: { kind: 'tensor', dtype: 'f32', axes }, per: 'sample', lag: Math.max(1, labelHorizon) };
+  const plan: MemoryPlan = { name: d.name.name, type: { kind: 'tensor', dtype: 'f32', axes }, per: 'sample', lag: Math.max(1, labelHorizon), update: 'always' };
   if (d.settings) {
     for (const en of d.settings.entries) {
       const v = evalExpr(ctx, ss, en.value);
+      const word = v.k === 'builtin' ? v.name : v.k === 'str' ? v.v : '';
       if (en.key.name === 'per') {
-        const name = v.k === 'builtin' ? v.name : v.k === 'str' ? v.v : '';
-        if (name === 'sample' || name === 'day') plan.per = name;
-        else report(ctx, 'badAttribute', { name: 'memory key', value: name || describe(v) }, { span: en.value.span, hints: ['per: sample or per: day'] });
+        if (word === 'sample' || word === 'day') plan.per = word;
+        else report(ctx, 'badAttribute', { name: 'memory key', value: word || describe(v) }, { span: en.value.span, hints: ['per: sample or per: day'] });
       } else if (en.key.name === 'lag') {
         plan.lag = number(ctx, { value: v, span: en.value.span }, 'lag', plan.lag, { min: 0, int: true });
-        if (plan.lag < labelHorizon) {
-          report(ctx, 'memoryLeak', { memory: d.name.name, lag: plan.lag, horizon: labelHorizon }, { span: en.value.span });
-        }
-      } else report(ctx, 'unknownSetting', { key: en.key.name, block: 'memory', known: 'per, lag' }, { span: en.key.span });
+      } else if (en.key.name === 'update') {
+        if (word === 'always' || word === 'refresh') plan.update = word;
+        else report(ctx, 'badAttribute', { name: 'memory update', value: word || describe(v) }, { span: en.value.span, hints: ['update: always (every write) or update: refresh (only refresh passes)'] });
+      } else report(ctx, 'unknownSetting', { key: en.key.name, block: 'memory', known: 'per, lag, update' }, { span: en.key.span });
     }
   }
   return plan;
+}
+
+/** Whether node `id` of a function depends on one of its inputs that `isSource` picks (through any op, calls included). */
+function dependsOnInput(fn: FnBuilder, id: number, isSource: (inputName: string) => boolean): boolean {
+  const byId = new Map(fn.nodes.map((n) => [n.id, n]));
+  const seen = new Set<number>();
+  const stack = [id];
+  while (stack.length) {
+    const n = byId.get(stack.pop()!);
+    if (!n || seen.has(n.id)) continue;
+    seen.add(n.id);
+    if (n.op === 'input' && isSource(String(n.attrs['name']))) return true;
+    stack.push(...Object.values(n.inputs));
+  }
+  return false;
 }
 
 // ── strategies ──────────────────────────────────────────────────────────────
@@ -387,6 +405,17 @@ function bindInput(st: EntryState, name: string, type: Type, source: InputSource
   return { k: 'tensor', id: input(st.fn, name, type), type: type as TensorType, fn: st.fn };
 }
 
+/** Builtins that read a memory inside a strategy's model or loss arguments. */
+const MEMORY_READS = new Set(['history', 'bank', 'bank_visible']);
+
+/** Memories already reported as leaking the label (one Q4002 each per compile). */
+const leaks = new WeakMap<Ctx, Set<string>>();
+function leakReported(ctx: Ctx): Set<string> {
+  let s = leaks.get(ctx);
+  if (!s) leaks.set(ctx, (s = new Set()));
+  return s;
+}
+
 function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, memories: Map<string, MemoryPlan>, st: EntryState, extra: Map<string, Value>): Hooks {
   const memoryOf = (v: Value, span: Span): MemoryPlan | undefined => {
     if (v.k === 'poison') return undefined;
@@ -425,10 +454,22 @@ function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, me
         const mem = data.members.get(name)!;
         return bindInput(st, `${data.name}.${name}`, mem.type, mem.source);
       }
-      if (name === 'history' && !lookup(ctx.r, sc.module, name)) return { k: 'builtin', name, span };
+      if (MEMORY_READS.has(name) && !lookup(ctx.r, sc.module, name)) return { k: 'builtin', name, span };
       return undefined;
     },
     call: (name, args, span) => {
+      if (name === 'bank' || name === 'bank_visible') {
+        // bank(enc): every day the memory holds, Float[Y, I, ...] (days × instruments, NaN where none);
+        // bank_visible(enc): Bool[Y], the bank days the batch's day may read (≤ day − lag).
+        if (args.length !== 1 || args[0]!.name !== undefined) return report(ctx, 'typeMismatch', { expected: `${name}(<memory>)`, found: `${args.length} arguments` }, { span });
+        const mem = memoryOf(args[0]!.value, args[0]!.span);
+        if (!mem) return POISON;
+        if (mem.per !== 'sample') return report(ctx, 'badAttribute', { name: `memory for ${name}`, value: `${mem.name} (per: day)` }, { span: args[0]!.span, hints: ['a bank holds one value per (stock, day): per: sample'] });
+        const days = { name: 'Y', size: 'Y' };
+        if (name === 'bank_visible') return bindInput(st, `${mem.name}.visible`, { kind: 'tensor', dtype: 'bool', axes: [days] }, { kind: 'bank', memory: mem.name, part: 'visible' });
+        const type: TensorType = { kind: 'tensor', dtype: 'f32', axes: [days, { name: 'I', size: 'I' }, ...(mem.type as TensorType).axes] };
+        return bindInput(st, `${mem.name}.bank`, type, { kind: 'bank', memory: mem.name, part: 'values' });
+      }
       if (name !== 'history') return undefined;
       // history(errors, 60): the last 60 values of a memory for each row, oldest first, zeros where none.
       if (args.length !== 2 || args.some((a) => a.name !== undefined && a.name !== 'window')) {
@@ -449,6 +490,15 @@ function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, me
       if (value.k !== 'tensor' || value.type.axes.length !== want.axes.length || !want.axes.every((a) => value.type.axes.some((b) => b.name === a.name && (typeof b.size !== 'number' || b.size === a.size)))) {
         report(ctx, 'typeMismatch', { expected: `${tensorText(want)} for memory ${mem.name}`, found: value.k === 'tensor' ? tensorText(value.type) : describe(value) }, { span });
         return;
+      }
+      // A memory read before the label horizon may not hold anything computed from the label.
+      if (mem.lag < data.labelHorizon && !leakReported(ctx).has(mem.name) && dependsOnInput(sc.fn, value.id, (n) => st.bindings.get(n)?.source.kind === 'label')) {
+        leakReported(ctx).add(mem.name);
+        const lagEntry = decl.k === 'decl' && decl.decl.kind === 'MemoryDecl' ? decl.decl.settings?.entries.find((e) => e.key.name === 'lag') : undefined;
+        report(ctx, 'memoryLeak', { memory: mem.name, lag: mem.lag, horizon: data.labelHorizon }, {
+          span: lagEntry?.value.span ?? span,
+          related: lagEntry ? [{ span, message: 'this write stores a value computed from the label' }] : [],
+        });
       }
       const op = lookupOp('memory_write')!;
       emitOp(ctx, sc, op, { inputs: { value: value.id }, inputTypes: { value: value.type }, attrs: { memory: mem.name }, spans: {}, hints: {} }, span);

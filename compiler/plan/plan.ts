@@ -33,6 +33,8 @@ export type InputSource =
   | { kind: 'mask' }
   | { kind: 'graph'; graph: string; part: 'matrix' | 'live' }
   | { kind: 'memory'; memory: string; window: number }
+  /** every day the memory holds (Float[Y, I, ...]: days × panel instruments, NaN where none), and which of them the batch's day may see (Bool[Y]) */
+  | { kind: 'bank'; memory: string; part: 'values' | 'visible' }
   | { kind: 'step' }
   | { kind: 'epoch' }
   | { kind: 'pred' };
@@ -112,8 +114,15 @@ export interface MemoryPlan {
   /** entries per key: the memory's value type */
   type: Type;
   per: 'sample' | 'day';
-  /** trading days before a written value may be read (the label horizon) */
+  /** trading days before a written value may be read (default: the label horizon) */
   lag: number;
+  /**
+   * 'always': every write is kept (training steps, refresh passes, online
+   * writes while predicting); 'refresh': only the refresh passes' writes, so
+   * reads see the snapshot the last refresh took (IGMTF's bank of
+   * training-day encodings, fixed for an epoch). Absent: 'always'.
+   */
+  update?: 'always' | 'refresh';
 }
 
 export interface Plan {
