@@ -58,7 +58,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
       return 1;
     }
     const name = typeof want === 'string' ? want : '(any)';
-    printDiagnostics(io, [diag('noStrategy', { name }, { location: files[0]!, hints: [c.plans.length ? `strategies here: ${c.plans.map((p) => p.strategy).join(', ')}` : 'declare one: strategy name { data ..., model ... }'] })], c.resolved.sources, false);
+    printDiagnostics(io, [diag('noStrategy', { name }, { location: relative(process.cwd(), files[0]!) || files[0]!, hints: [c.plans.length ? `strategies here: ${c.plans.map((p) => p.strategy).join(', ')}` : 'declare one: strategy name { data ..., model ... }'] })], c.resolved.sources, false);
     return 1;
   }
   if (typeof want !== 'string' && c.plans.length > 1) io.err(`quiver: running ${plan.strategy} (the file has ${c.plans.length} strategies; pick one with --strategy)\n`);

@@ -1,13 +1,16 @@
 // Golden parse tests: test/golden/parse/<name>.qv beside <name>.ast.txt.
 //
-// Each .ast.txt holds the span-free AST dump and then the rendered
-// diagnostics, so error cases (one fixture per Q1xxx code, plus recovery
-// cases) show both the message and what was recovered. UPDATE_GOLDEN=1
-// rewrites the expected files; reviewers read the diff.
+// Each .ast.txt holds the span-free AST dump and then the diagnostics as
+// `quiver check` renders them (compiler/diagnostics/render.ts: code, message,
+// file:line:col, the source line with a caret, hints), so error cases (one
+// fixture per Q1xxx code, plus recovery cases) show both what the user reads
+// and what was recovered. A missing .ast.txt fails; UPDATE_GOLDEN=1 writes
+// the expected files; reviewers read the diff.
 
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderAll } from '../../compiler/diagnostics/render.js';
 import { check, dumpAst, ROOT } from './helpers.js';
 
 const DIR = join(ROOT, 'test/golden/parse');
@@ -16,7 +19,7 @@ const update = process.env['UPDATE_GOLDEN'] === '1';
 function actual(name: string): string {
   const text = readFileSync(join(DIR, `${name}.qv`), 'utf8');
   const r = check(text, `${name}.qv`);
-  const diags = r.rendered.length ? r.rendered.join('\n') + '\n' : '(no diagnostics)\n';
+  const diags = r.diagnostics.length ? renderAll(r.diagnostics, { sources: new Map([[`${name}.qv`, text]]) }) + '\n' : '(no diagnostics)\n';
   return `${dumpAst(r.module)}\n-- diagnostics --\n${diags}`;
 }
 
@@ -42,7 +45,7 @@ describe('golden parse', () => {
   it('covers every Q1xxx code with a golden case', () => {
     const all = names.map((n) => readFileSync(join(DIR, `${n}.ast.txt`), 'utf8')).join('\n');
     for (const code of ['Q1001', 'Q1002', 'Q1003', 'Q1004', 'Q1005', 'Q1006', 'Q1007', 'Q1008', 'Q1009', 'Q1010', 'Q1011']) {
-      expect(all, code).toContain(`error ${code}:`);
+      expect(all, code).toContain(`error[${code}]:`);
     }
   });
 });

@@ -1,9 +1,9 @@
 // Test helpers for grammar/: the one entry point tests use (`check`), a
 // readable AST dump for golden files, and the diagnostic renderer.
 //
-// The renderer is deliberately tiny (`file:line:col: error Qxxxx: message`);
-// the shared renderer in compiler/diagnostics replaces it later, and keeping
-// it in this one function makes that a one-line change.
+// The one-line form here (`file:line:col: error Qxxxx: message`) is for short
+// expectations in unit tests; golden files (golden-parse.test.ts) use the
+// user-facing renderer of compiler/diagnostics/render.ts.
 
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
