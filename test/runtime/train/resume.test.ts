@@ -26,6 +26,7 @@ import { mulberry32 } from '../../../runtime/random.js';
 import { readCheckpoint, writeCheckpoint } from '../../../runtime/train/checkpoint.js';
 import { trainStages, type Feed, type TrainData } from '../../../runtime/train/loop.js';
 import { createMemoryStore, type MemoryStore } from '../../../runtime/train/memory.js';
+import { marketFile } from '../../../runtime/run.js';
 import { compileSource, errorsOf, ROOT } from '../../helpers/compile.js';
 
 const MEMORY_SOURCE = `
@@ -220,6 +221,10 @@ describe('quiver run --resume', () => {
   it('a run SIGKILLed after its first checkpoint and resumed ends with the weights of an uninterrupted run', async () => {
     const file = join(dir, 'resume-e2e.qv');
     writeFileSync(file, CLI_SOURCE);
+    // the demo market first (a clean clone has none), so the two runs below do not both generate it
+    const compiled = compileSource(CLI_SOURCE, { name: 'resume-e2e' });
+    expect(errorsOf(compiled)).toEqual([]);
+    await marketFile(compiled.plans[0]!, join(ROOT, '.quiver'), () => {});
     const common = [file, '--backend', 'cpu', '--seed', '3', '--quiet'];
 
     // uninterrupted, and beside it one killed as soon as its first checkpoint lands (end of epoch 1 of 6)
