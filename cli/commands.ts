@@ -7,6 +7,7 @@ import { funcToDot } from '../compiler/ir/dot.js';
 import { printFunc, printProgram } from '../compiler/ir/print.js';
 import type { Func, Program } from '../compiler/ir/types.js';
 import { opsMarkdown, allOps } from '../compiler/ops/registry.js';
+import { toJson } from '../compiler/diagnostics/render.js';
 import { compileFiles } from '../compiler/pipeline.js';
 import { parseArgs, unknownFlags } from './args.js';
 import { nodeHost, printDiagnostics, qvFiles, type Io } from './main.js';
@@ -87,18 +88,31 @@ export async function runExplain(argv: string[], io: Io): Promise<number> {
   const { files, missing } = qvFiles(a.positional);
   if (missing.length || files.length !== 1) return usage(io, `no such .qv file: ${a.positional[0]}`);
   const noPasses = a.flags.has('no-passes');
+  const json = a.flags.has('json');
   const c = compileFiles(files, nodeHost(), { checkOnly: noPasses });
-  printDiagnostics(io, c.diagnostics, c.resolved.sources, false);
-  if (c.diagnostics.some((d) => d.severity === 'error')) return 1;
+  const failed = c.diagnostics.some((d) => d.severity === 'error');
   const program = noPasses ? c.program : c.optimized;
   const model = typeof a.flags.get('model') === 'string' ? (a.flags.get('model') as string) : undefined;
   const strategy = typeof a.flags.get('strategy') === 'string' ? (a.flags.get('strategy') as string) : undefined;
+  const f = failed ? undefined : pickFunction(program, c.models, model, strategy);
+  const absent = model !== undefined || strategy !== undefined ? `no ${model !== undefined ? `model ${model}` : `strategy ${strategy}`} in ${a.positional[0]}` : `${a.positional[0]} declares no model or strategy`;
+  if (json) {
+    // One JSON document on stdout: the diagnostics and the IR (the whole
+    // program, or the chosen function), in the IR's own JSON form (compiler/ir/types.ts).
+    const out: { diagnostics: object[]; program?: Program; function?: Func; error?: string } = { diagnostics: c.diagnostics.map((d) => toJson(d, c.resolved.sources)) };
+    if (!failed && !f) out.error = absent;
+    else if (f && (model || strategy)) out.function = f;
+    else if (!failed) out.program = program;
+    io.out(JSON.stringify(out, null, 2) + '\n');
+    return failed || !f ? 1 : 0;
+  }
+  printDiagnostics(io, c.diagnostics, c.resolved.sources, false);
+  if (failed) return 1;
   if (!model && !strategy) {
     io.out(printProgram(program));
   }
-  const f = pickFunction(program, c.models, model, strategy);
   if (!f) {
-    io.err(`quiver: no model or strategy ${model ?? strategy ?? ''} in ${a.positional[0]}\n`);
+    io.err(`quiver: ${absent}\n`);
     return 1;
   }
   if (model || strategy) io.out(printFunc(f) + '\n');

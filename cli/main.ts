@@ -84,8 +84,9 @@ const USAGE = `usage: quiver <command> [options]
 commands:
   check <files|dirs>... [--json]         check syntax, names, types and shapes
   fmt <files|dirs>... [--check|--stdout] format files in place
-  explain <file> [--model M | --strategy S] [--out dir] [--no-passes]
+  explain <file> [--model M | --strategy S] [--out dir] [--no-passes] [--json]
                                          print the optimised IR; write DOT and HTML drawings
+                                         (--json: diagnostics and IR as one JSON document, no drawings)
   run <file> [--strategy S] [--backend B] [--seed N] [--out dir] [--epochs N] [--resume]
                                          train, evaluate, backtest, report
   runs [--dir runs]                      list past runs with their key metrics

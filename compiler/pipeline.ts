@@ -30,6 +30,9 @@ export const PASSES: { name: string; run: Pass }[] = [
   { name: 'dce-2', run: dce },
 ];
 
+/** The points QUIVER_DUMP can name: the checker's IR and each pass's result. */
+export const DUMP_POINTS = ['after:check', ...PASSES.map((p) => `after:${p.name}`)];
+
 export interface CompileOptions {
   /** check every loaded module (stdlib included), not only the roots */
   all?: boolean;
@@ -58,6 +61,7 @@ export function runPasses(p: Program, opts: CompileOptions = {}): { program: Pro
       return { program: p, diagnostics };
     }
   }
+  if (dump && !DUMP_POINTS.includes(dump)) process.stderr.write(`QUIVER_DUMP: no pass named ${dump.replace(/^after:/, '')}; use after:<${DUMP_POINTS.map((d) => d.slice(6)).join('|')}>\n`);
   if (dump === 'after:check') process.stderr.write(printProgram(cur));
   for (const pass of PASSES) {
     try {

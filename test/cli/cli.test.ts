@@ -1,5 +1,6 @@
 // The `quiver` command in-process: check (exit codes, JSON, timing line),
-// fmt (--check, in-place), explain (IR text, DOT and HTML drawings), ops,
+// fmt (--check, in-place), explain (IR text, --json, --no-passes, DOT and
+// HTML drawings, what is missing), ops,
 // usage errors, and run's diagnostics when a strategy is missing.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type Io } from '../../cli/main.js';
+import { printProgram } from '../../compiler/ir/print.js';
+import type { Func, Program } from '../../compiler/ir/types.js';
+import { verifyProgram } from '../../compiler/ir/verify.js';
 import { ROOT } from '../helpers/compile.js';
 
 function capture(): Io & { stdout: string; stderr: string } {
@@ -74,6 +78,56 @@ describe('quiver fmt', () => {
 });
 
 describe('quiver explain', () => {
+  it('--json prints the diagnostics and the IR as one JSON document (the same IR the text form prints)', async () => {
+    const file = join(ROOT, 'strategies', 'gru.qv');
+    const text = capture();
+    expect(await main(['explain', file, '--out', join(dir, 'explain-json')], text)).toBe(0);
+    const io = capture();
+    expect(await main(['explain', file, '--json'], io)).toBe(0);
+    const j = JSON.parse(io.stdout) as { diagnostics: unknown[]; program: Program };
+    expect(j.diagnostics).toEqual([]);
+    expect(verifyProgram(j.program)).toEqual([]);
+    expect(text.stdout.startsWith(printProgram(j.program))).toBe(true);
+    const one = capture();
+    expect(await main(['explain', join(ROOT, 'stdlib', 'models', 'rnn.qv'), '--model', 'GRU', '--json'], one)).toBe(0);
+    const f = (JSON.parse(one.stdout) as { function: Func }).function;
+    expect(f.name).toBe('GRU');
+    expect(f.nodes.some((n) => n.op === 'gru' && n.attrs['output'] === 'last')).toBe(true);
+    // errors and a missing model come back in the same document, exit 1
+    const bad = join(dir, 'bad-explain.qv');
+    writeFileSync(bad, 'model M(x: Float[N]) -> Float[N] {\n  return tanhh(x)\n}\n');
+    const e = capture();
+    expect(await main(['explain', bad, '--json'], e)).toBe(1);
+    expect((JSON.parse(e.stdout) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code)).toEqual(['Q2001']);
+    const m = capture();
+    expect(await main(['explain', file, '--model', 'Nope', '--json'], m)).toBe(1);
+    expect(JSON.parse(m.stdout)).toMatchObject({ error: expect.stringMatching(/^no model Nope in /) });
+  });
+
+  it('--no-passes prints the checker\'s IR: calls not yet inlined, RNNs not yet fused', async () => {
+    const file = join(ROOT, 'strategies', 'gru.qv');
+    const raw = capture();
+    expect(await main(['explain', file, '--no-passes', '--out', join(dir, 'explain-raw')], raw)).toBe(0);
+    const opt = capture();
+    expect(await main(['explain', file, '--out', join(dir, 'explain-opt')], opt)).toBe(0);
+    expect(raw.stdout).toMatch(/= call\(x: %\d+\) \{fn: "GRU"/);
+    expect(raw.stdout).toMatch(/gru\(x: %\d+\) \{[^}]*output: "seq"/);
+    expect(opt.stdout).not.toMatch(/= call\(/);
+    expect(opt.stdout).toMatch(/gru\(x: %\d+\) \{[^}]*output: "last"/);
+  });
+
+  it('names what is missing: a file without models, an unknown --model or --strategy', async () => {
+    const none = capture();
+    expect(await main(['explain', join(ROOT, 'stdlib', 'features.qv'), '--out', join(dir, 'explain-none')], none)).toBe(1);
+    expect(none.stderr).toMatch(/quiver: \S*features\.qv declares no model or strategy\n/);
+    const model = capture();
+    expect(await main(['explain', join(ROOT, 'stdlib', 'models', 'rnn.qv'), '--model', 'Nope', '--out', join(dir, 'explain-none')], model)).toBe(1);
+    expect(model.stderr).toMatch(/quiver: no model Nope in \S*rnn\.qv\n/);
+    const strategy = capture();
+    expect(await main(['explain', join(ROOT, 'strategies', 'gru.qv'), '--strategy', 'nope', '--out', join(dir, 'explain-none')], strategy)).toBe(1);
+    expect(strategy.stderr).toMatch(/quiver: no strategy nope in \S*gru\.qv\n/);
+  });
+
   it('prints the optimised IR of a model and writes DOT and HTML drawings', async () => {
     const io = capture();
     const out = join(dir, 'explain');

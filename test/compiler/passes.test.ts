@@ -6,10 +6,11 @@
 
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { printProgram } from '../../compiler/ir/print.js';
 import type { Program, Type } from '../../compiler/ir/types.js';
 import { verifyProgram } from '../../compiler/ir/verify.js';
-import { compileFiles, PASSES } from '../../compiler/pipeline.js';
+import { compileFiles, PASSES, runPasses } from '../../compiler/pipeline.js';
 import { cse } from '../../compiler/passes/cse.js';
 import { dce } from '../../compiler/passes/dce.js';
 import { ROOT, testHost } from '../helpers/compile.js';
@@ -70,4 +71,43 @@ describe('each pass alone on the real programs', () => {
       expect(nodeCount(dce(cse(p, {}), {}))).toBeLessThanOrEqual(nodeCount(p));
     });
   }
+});
+
+describe('QUIVER_DUMP=after:<pass>', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    delete process.env['QUIVER_DUMP'];
+  });
+
+  function dumped(point: string, p: Program): string {
+    let err = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+      err += String(s);
+      return true;
+    });
+    process.env['QUIVER_DUMP'] = point;
+    runPasses(p, { verify: true });
+    vi.restoreAllMocks();
+    delete process.env['QUIVER_DUMP'];
+    return err;
+  }
+
+  const p = programs.find((x) => x.name === 'strategies/gru.qv')!.c.program;
+
+  it('prints the IR right after the named pass, and only then', () => {
+    let want = p;
+    for (const pass of PASSES) {
+      want = pass.run(want, {});
+      expect(dumped(`after:${pass.name}`, p), pass.name).toBe(printProgram(want));
+    }
+    // after inline no call is left; after fuse the GRU emits its last step
+    expect(dumped('after:inline', p)).not.toMatch(/= call\(/);
+    expect(dumped('after:cse', p)).toMatch(/output: "seq"/);
+    expect(dumped('after:fuse', p)).toMatch(/output: "last"/);
+  });
+
+  it('after:check prints the checker\'s IR; an unknown point says which exist', () => {
+    expect(dumped('after:check', p)).toBe(printProgram(p));
+    expect(dumped('after:nonsense', p)).toBe('QUIVER_DUMP: no pass named nonsense; use after:<check|inline|const-fold|cse|dce|fuse|dce-2>\n');
+  });
 });
