@@ -24,7 +24,7 @@ export const selectOps: OpDef[] = [
   {
     name: 'topk_index',
     family: 'shape',
-    doc: 'positions of the k largest entries along an axis, largest first (ties: the lower position; NaN last), as a new Int axis `to` of size k in its place (no gradient)',
+    doc: 'positions of the k largest entries along an axis, largest first (ties: the lower position; NaN last), as a new Int axis `to` of size k in its place; an axis shorter than k pads with −1 (none); no gradient',
     kind: 'function',
     args: [X, { name: 'k', kind: 'int' }, OVER, { name: 'to', kind: 'axis' }],
     shape: ({ x }, attrs) => {
@@ -43,7 +43,7 @@ export const selectOps: OpDef[] = [
   {
     name: 'gather',
     family: 'shape',
-    doc: "the entries of x at the positions `index` along an axis: that axis is replaced, in place, by index's one axis (gradient to x; several picks of one entry add up)",
+    doc: "the entries of x at the positions `index` along an axis: that axis is replaced, in place, by index's one axis; position −1 gives an empty entry (0, false); gradient to x (several picks of one entry add up)",
     kind: 'function',
     args: [X, { name: 'index', kind: 'tensor' }, OVER],
     shape: ({ x, index }, attrs) => {
