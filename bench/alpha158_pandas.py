@@ -11,8 +11,8 @@ Cython there, so a Python loop would be unfair to it).
 
 Usage: alpha158_pandas.py DIR   where DIR holds meta.json (days, nI, nD,
 fields, columns [[name, text]], starts) and FIELD.f64 (instrument-major
-float64). Writes DIR/out.f64 ([columns][nI][nD] float64) and prints one JSON
-line {"seconds": ..., "stock_days": ...}.
+float64). Writes DIR/out.f64 ([columns][nI][nD] float64; not when meta has
+"write": false) and prints one JSON line {"seconds": ..., "stock_days": ...}.
 """
 
 import json
@@ -163,7 +163,8 @@ def main(folder):
             v = e.load(ctx)
             out[c, i, s:] = np.asarray(v, dtype=float)
     seconds = time.perf_counter() - t0
-    out.tofile(folder + "/out.f64")
+    if meta.get("write", True):
+        out.tofile(folder + "/out.f64")
     print(json.dumps({"seconds": seconds, "stock_days": n_i * n_d}))
 
 
