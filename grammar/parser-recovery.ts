@@ -202,6 +202,11 @@ export class RecoveringParser extends CstParser {
       maxLookahead: 3,
       nodeLocationTracking: 'onlyOffset',
       errorMessageProvider: errorMessages,
+      // chevrotain's grammar validations (ambiguities, left recursion) take
+      // about 40 % of building the parser, paid on every `quiver` start. They
+      // can only fail when the grammar changes, so tests and debug runs
+      // (QUIVER_VERIFY=1, set by vitest.config.ts) run them and the CLI skips them.
+      skipValidations: globalThis.process?.env['QUIVER_VERIFY'] !== '1',
     });
   }
 

@@ -302,6 +302,8 @@ function lexer(): Lexer {
   lexerInstance ??= new Lexer(allTokens, {
     positionTracking: 'onlyOffset',
     ensureOptimizations: true,
+    // As for the parser (parser-recovery.ts): tests and debug runs validate the patterns, the CLI skips it.
+    skipValidations: globalThis.process?.env['QUIVER_VERIFY'] !== '1',
   });
   return lexerInstance;
 }
