@@ -36,7 +36,10 @@ export function runDagSlice(job: DagSliceJob): boolean {
     layout: { nI, nD, starts },
     fields,
     outputs: job.outputs.map((o) => o.id),
-    emit: (id, values) => targets.get(id)!.set(values),
+    emit: (id, values) => {
+      targets.get(id)!.set(values);
+      return false;
+    },
   });
   return true;
 }

@@ -201,7 +201,11 @@ function runInThread(p: Prepared, panel: Panel, missing: number[], provided?: Ma
     layout: p.layout,
     fields: panel.fields,
     outputs: missing,
-    emit: (id, values, owned) => assign(p, id, convert(values, p.precision, owned)),
+    emit: (id, values, owned) => {
+      const v = convert(values, p.precision, owned);
+      assign(p, id, v);
+      return v === values;
+    },
     ...(provided ? { provided } : {}),
   });
 }

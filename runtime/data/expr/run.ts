@@ -22,9 +22,11 @@ export interface RunDagInput {
   outputs: readonly number[];
   /**
    * Receives each output. `owned` is true when the runner will not touch the
-   * buffer again (the receiver may keep it); otherwise copy it before returning.
+   * buffer again (the receiver may keep it); otherwise copy it before
+   * returning. Returning `false` says the receiver did not keep it (it
+   * copied or converted it): the runner then reuses the buffer.
    */
-  emit: (id: number, values: Float64Array, owned: boolean) => void;
+  emit: (id: number, values: Float64Array, owned: boolean) => boolean | void;
   /** Node values computed elsewhere (e.g. by worker threads); their inputs are not evaluated. */
   provided?: ReadonlyMap<number, Float64Array>;
   /** When given, receives milliseconds spent per kernel op name (for benchmarks). */
@@ -88,8 +90,8 @@ export function runDag(input: RunDagInput): void {
     values.set(id, v);
     if (isOutput.has(id)) {
       const owned = users[id] === 0 && pooled.has(id);
-      emit(id, v, owned);
-      if (owned) {
+      const kept = emit(id, v, owned);
+      if (owned && kept !== false) {
         pooled.delete(id);
         values.delete(id);
       }
