@@ -41,7 +41,7 @@ import { writeReport } from './report/index.js';
 import type { ReportData } from './report/types.js';
 import { datasetFeeds, type GraphFeed } from './train/feeds.js';
 import { createMemoryStore } from './train/memory.js';
-import { predictDays, trainStages, type DayPrediction } from './train/loop.js';
+import { predictDays, refreshMemories, trainStages, writesOnly, type DayPrediction } from './train/loop.js';
 import { consoleProgress, silentProgress } from './train/progress.js';
 import { checkpointParams } from './train/checkpoint.js';
 import { graphSources } from './graphs.js';
@@ -258,6 +258,13 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
     const lastStage = plan.stages[plan.stages.length - 1];
     const writerFn = memory && lastStage ? compileFunction(o.program.functions[lastStage.objective.fn]!, kernels, o.program) : undefined;
     const writer = writerFn && lastStage ? { fn: writerFn, inputs: lastStage.objective.inputs } : undefined;
+    // Memories the last stage refreshes each epoch are refreshed once more with the final
+    // (best or averaged) parameters: IGMTF's bank must hold what this model encodes.
+    if (memory && lastStage?.eachEpoch.length) {
+      const refresher = compileFunction(writesOnly(o.program.functions[lastStage.objective.fn]!), kernels, o.program);
+      refreshMemories(refresher, lastStage.objective.inputs, params, feeds, 'train', lastStage.eachEpoch.map((h) => h.memory));
+      refresher.dispose();
+    }
     if (writer) for (const seg of ['train', 'valid']) if (seg !== testSeg && plan.data.segments[seg]) predictDays(predictFn, plan.predict.inputs, params, feeds, seg, plan.predField, writer);
     const preds = predictDays(predictFn, plan.predict.inputs, params, feeds, testSeg, plan.predField, writer, { outputs: o.keepPredictions === true });
     predictFn.dispose();
@@ -370,6 +377,7 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
     await writeReport(report, join(dir, 'report.html'));
     return result;
   } finally {
+    feeds.release?.();
     disposeParams(params);
   }
 }

@@ -13,7 +13,7 @@ import type { TensorType, Type } from '../ir/types.js';
 import type { DatasetSpec, FeatureExpr, FeatureSet, Processor } from '../plan/data.js';
 import type { EntryPlan, GraphPlan, InputBinding, InputSource, MemoryPlan, Plan, StagePlan } from '../plan/plan.js';
 import { lookup, type Found, type ModuleInfo } from '../resolve.js';
-import { finish, input, newBuilder, type FnBuilder } from './builder.js';
+import { emit, finish, input, newBuilder, type FnBuilder } from './builder.js';
 import { report, type Ctx, type Hooks, type Scope } from './context.js';
 import { callValue, evalExpr, moduleScope } from './expr.js';
 import { compileFeatures, lookahead, toFeatureExpr } from './features.js';
@@ -544,6 +544,19 @@ function checkPrediction(ctx: Ctx, v: Value, span: Span): { value: Extract<Value
   return field === undefined ? { value: t } : { value: t, field };
 }
 
+/** The model's record as one IR `record` node when every field is a tensor; else just the prediction. */
+function predictionRecord(fn: FnBuilder, v: Value, predId: number): number {
+  if (v.k !== 'record' || !v.fields.every(([, x]) => x.k === 'tensor')) return predId;
+  const inputs: { [k: string]: number } = {};
+  const fields: { name: string; type: Type }[] = [];
+  for (const [k, x] of v.fields) {
+    const t = x as Extract<Value, { k: 'tensor' }>;
+    inputs[k] = t.id;
+    fields.push({ name: k, type: t.type });
+  }
+  return emit(fn, 'record', inputs, {}, { kind: 'record', fields });
+}
+
 function clauseOf(s: StrategyDecl, head: string): (Clause | TrainClause) | undefined {
   return s.clauses.find((c) => c.head.name === head);
 }
@@ -708,6 +721,12 @@ function readStage(ctx: Ctx, m: ModuleInfo, name: string, entries: RecordEntry[]
     }
   }
   if (index > 0 && !last.has('reset_optimizer')) plan.resetOptimizer = true;
+  // Graph tensors and memory banks are built for one day's stocks: sample batches mix days.
+  const perDay = objective.inputs.find((b) => b.source.kind === 'graph' || b.source.kind === 'bank');
+  const batchEntry = last.get('batch');
+  if (perDay && plan.batch.kind === 'samples' && batchEntry) {
+    report(ctx, 'badAttribute', { name: `batch for a stage reading ${perDay.name}`, value: `samples(${plan.batch.size})` }, { span: batchEntry.value.span, hints: ['graph tensors and memory banks hold one day: use batch: days'] });
+  }
   return plan;
 }
 
@@ -747,7 +766,8 @@ export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): Str
   const predValue = evalExpr(ctx, predScope, modelExpr);
   const pred = checkPrediction(ctx, predValue, modelExpr.span);
   if (!pred) return undefined;
-  ctx.functions.set(predSt.fn.name, finish(predSt.fn, pred.value.id));
+  // A record-valued model returns every field (analysis reads TRA's router, IGMTF's encodings); `predField` names the score.
+  ctx.functions.set(predSt.fn.name, finish(predSt.fn, pred.field !== undefined ? predictionRecord(predSt.fn, predValue, pred.value.id) : pred.value.id));
   const predict: EntryPlan = { fn: predSt.fn.name, inputs: implicitBindings(predSt) };
 
   // one objective per stage

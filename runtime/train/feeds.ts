@@ -14,7 +14,7 @@ import type { TensorType } from '../../compiler/ir/types.js';
 import type { InputBinding, StagePlan } from '../../compiler/plan/plan.js';
 import type { Batch, CrossSection, Dataset } from '../data/dataset/dataset.js';
 import type { Feed, TrainData } from './loop.js';
-import type { MemoryStore, RowKeys } from './memory.js';
+import type { Bank, MemoryStore, RowKeys } from './memory.js';
 
 /** Per-day graph tensors for a day's stocks: name → [N, M] matrix and [M] live mask. */
 export type GraphFeed = (graph: string, part: 'matrix' | 'live', instruments: string[]) => Float32Array;
@@ -26,6 +26,8 @@ interface Rows {
   label: Float32Array;
   mask?: Uint8Array;
   instruments?: string[];
+  /** daily batches: the panel day index */
+  day?: number;
   keys: () => RowKeys;
 }
 
@@ -37,7 +39,39 @@ function shapeOf(t: TensorType, rows: number, what: string): number[] {
   });
 }
 
-function tensorsFor(r: Rows, bindings: InputBinding[], extra: { step: number; epoch: number; graph?: GraphFeed; memory?: MemoryStore }): Record<string, tf.Tensor> {
+/**
+ * Memory banks as tensors, uploaded once per memory version (a bank changes
+ * only when its memory does: once per refresh) and kept out of the step's
+ * tidy until the memory changes or the feeds are released.
+ */
+interface BankCache {
+  get(memory: MemoryStore, name: string, type: TensorType): { bank: Bank; tensor: tf.Tensor };
+  release(): void;
+}
+
+function bankCache(): BankCache {
+  const held = new Map<string, { version: number; bank: Bank; tensor: tf.Tensor }>();
+  return {
+    get(memory, name, type) {
+      const version = memory.version(name);
+      const h = held.get(name);
+      if (h && h.version === version) return h;
+      h?.tensor.dispose();
+      const bank = memory.bank(name);
+      const width = type.axes.slice(2).map((a) => (typeof a.size === 'number' ? a.size : 1));
+      const tensor = tf.keep(tf.tensor(bank.values, [bank.days.length, bank.instruments, ...width], 'float32'));
+      const entry = { version, bank, tensor };
+      held.set(name, entry);
+      return entry;
+    },
+    release() {
+      for (const h of held.values()) h.tensor.dispose();
+      held.clear();
+    },
+  };
+}
+
+function tensorsFor(r: Rows, bindings: InputBinding[], extra: { step: number; epoch: number; graph?: GraphFeed; memory?: MemoryStore; banks?: BankCache }): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
   for (const b of bindings) {
     const t = b.type as TensorType;
@@ -73,6 +107,14 @@ function tensorsFor(r: Rows, bindings: InputBinding[], extra: { step: number; ep
         out[b.name] = tf.tensor(extra.memory.history(s.memory, s.window, r.keys()), shapeOf(t, r.rows, b.name), 'float32');
         break;
       }
+      case 'bank': {
+        if (!extra.memory || !extra.banks) throw new DiagnosticError(diag('missingInput', { name: b.name, fn: 'the model (no memory store)' }));
+        // the compiler allows bank reads only in daily batches (one day per batch)
+        if (r.day === undefined) throw new DiagnosticError(diag('internalError', { what: `bank input ${b.name} in a batch of samples` }));
+        const { bank, tensor } = extra.banks.get(extra.memory, s.memory, t);
+        out[b.name] = s.part === 'values' ? tensor : tf.tensor1d(extra.memory.visible(s.memory, bank, r.day), 'bool');
+        break;
+      }
       case 'step':
         out[b.name] = tf.scalar(extra.step, 'float32');
         break;
@@ -91,6 +133,7 @@ interface Extra {
   epoch: number;
   graph?: GraphFeed;
   memory?: MemoryStore;
+  banks: BankCache;
   instIndex: Map<string, number>;
 }
 
@@ -98,14 +141,14 @@ function dayFeed(cs: CrossSection, extra: Extra): Feed {
   let keys: RowKeys | undefined;
   const getKeys = (): RowKeys =>
     (keys ??= { inst: Int32Array.from(cs.instruments, (s) => extra.instIndex.get(s) ?? 0), day: new Int32Array(cs.instruments.length).fill(cs.dayIndex) });
-  const rows: Rows = { rows: cs.instruments.length, features: cs.features, fields: cs.fields, label: cs.label, mask: cs.mask, instruments: cs.instruments, keys: getKeys };
+  const rows: Rows = { rows: cs.instruments.length, features: cs.features, fields: cs.fields, label: cs.label, mask: cs.mask, instruments: cs.instruments, day: cs.dayIndex, keys: getKeys };
   return {
     rows: cs.instruments.length,
     day: cs.day,
     instruments: cs.instruments,
     rawLabel: cs.rawLabel,
     keys: getKeys,
-    tensors: (bindings) => tensorsFor(rows, bindings, { step: extra.step(), epoch: extra.epoch, ...(extra.graph ? { graph: extra.graph } : {}), ...(extra.memory ? { memory: extra.memory } : {}) }),
+    tensors: (bindings) => tensorsFor(rows, bindings, { step: extra.step(), epoch: extra.epoch, banks: extra.banks, ...(extra.graph ? { graph: extra.graph } : {}), ...(extra.memory ? { memory: extra.memory } : {}) }),
   };
 }
 
@@ -141,6 +184,7 @@ function batchFeed(b: Batch, extra: Extra): Feed {
  */
 export function datasetFeeds(ds: Dataset, opts: { graph?: GraphFeed; memory?: MemoryStore; instruments?: string[] } = {}): TrainData {
   const instIndex = new Map((opts.instruments ?? []).map((s, i) => [s, i]));
+  const banks = bankCache();
   const count = (stage: StagePlan): number => {
     if (stage.batch.kind === 'days') return ds.days('train').length;
     const n = ds.sampleCount('train');
@@ -148,12 +192,13 @@ export function datasetFeeds(ds: Dataset, opts: { graph?: GraphFeed; memory?: Me
   };
   return {
     ...(opts.memory ? { memory: opts.memory } : {}),
+    release: () => banks.release(),
     trainBatchCount: count,
     *trainBatches(stage, epoch, seed) {
       // The step is derived from the position, so a resumed run sees the same schedule values.
       let i = 0;
       const base = epoch * count(stage);
-      const extra: Extra = { step: () => base + i++, epoch, instIndex, ...(opts.graph ? { graph: opts.graph } : {}), ...(opts.memory ? { memory: opts.memory } : {}) };
+      const extra: Extra = { step: () => base + i++, epoch, instIndex, banks, ...(opts.graph ? { graph: opts.graph } : {}), ...(opts.memory ? { memory: opts.memory } : {}) };
       if (stage.batch.kind === 'days') {
         for (const cs of ds.iterDays('train', { shuffle: stage.batch.shuffle, seed })) yield dayFeed(cs, extra);
       } else {
@@ -162,7 +207,7 @@ export function datasetFeeds(ds: Dataset, opts: { graph?: GraphFeed; memory?: Me
       }
     },
     *dayBatches(segment) {
-      const extra: Extra = { step: () => 0, epoch: 0, instIndex, ...(opts.graph ? { graph: opts.graph } : {}), ...(opts.memory ? { memory: opts.memory } : {}) };
+      const extra: Extra = { step: () => 0, epoch: 0, instIndex, banks, ...(opts.graph ? { graph: opts.graph } : {}), ...(opts.memory ? { memory: opts.memory } : {}) };
       for (const cs of ds.iterDays(segment)) yield dayFeed(cs, extra);
     },
   };

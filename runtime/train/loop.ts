@@ -20,7 +20,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { diag } from '../../compiler/diagnostics/codes.js';
 import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
-import type { Program } from '../../compiler/ir/types.js';
+import type { Func, Program } from '../../compiler/ir/types.js';
+import { lookupOp } from '../../compiler/ops/registry.js';
+import { dceFunc } from '../../compiler/passes/dce.js';
 import type { InputBinding, Plan, StagePlan } from '../../compiler/plan/plan.js';
 import { crossSectionsFromDays } from '../eval/cross-sections.js';
 import { errorMetrics, icSeries, icSummary } from '../eval/metrics.js';
@@ -57,6 +59,8 @@ export interface TrainData {
   trainBatchCount(stage: StagePlan): number;
   /** one daily batch per trading day of the segment, chronological */
   dayBatches(segment: string): Iterable<Feed>;
+  /** free what the feeds keep between batches (memory banks' tensors) */
+  release?(): void;
 }
 
 export interface EpochRecord {
@@ -197,23 +201,40 @@ function meanOf(vs: Float32Array[]): Float32Array {
 }
 
 /** Store a call's memory writes (detached copies) for the batch's rows, then free them. */
-export function flushWrites(writes: Map<string, tf.Tensor>, feed: Feed, memory: MemoryStore | undefined): void {
+export function flushWrites(writes: Map<string, tf.Tensor>, feed: Feed, memory: MemoryStore | undefined, opts: { refresh?: boolean } = {}): void {
   for (const [name, t] of writes) {
-    if (memory && feed.keys) memory.write(name, t.dataSync(), feed.keys());
+    if (memory && feed.keys) memory.write(name, t.dataSync(), feed.keys(), opts);
     t.dispose();
   }
   writes.clear();
 }
 
-/** Runs an objective in evaluation mode over a segment only for its memory writes (TRA's memory refresh). */
-export function refreshMemory(fn: CompiledFn, binding: InputBinding[], params: ParamStore, data: TrainData, segment: string): void {
+/**
+ * The part of an objective a refresh pass needs: its memory writes and what
+ * they read (dead-code elimination from the writes), so IGMTF's bank refresh
+ * runs only the encoder, not the retrieval and the loss.
+ */
+export function writesOnly(f: Func): Func {
+  const first = f.nodes.find((n) => lookupOp(n.op)?.effect === true);
+  return first ? dceFunc({ ...f, result: first.id }) : f;
+}
+
+/**
+ * A refresh pass (`each_epoch: refresh(m)`): `writer` (an objective's writes,
+ * see writesOnly) runs in evaluation mode over a segment's days, and the
+ * listed memories take what it wrote (TRA's error memory, IGMTF's bank).
+ */
+export function refreshMemories(writer: CompiledFn, binding: InputBinding[], params: ParamStore, data: TrainData, segment: string, names: string[]): void {
+  if (!data.memory || names.length === 0) return;
+  data.memory.beginRefresh(names);
   const ctx = runContext(params, { training: false, seed: 1 });
   for (const feed of data.dayBatches(segment)) {
     tf.tidy(() => {
-      fn.run(feed.tensors(binding), ctx);
+      writer.run(feed.tensors(binding), ctx);
     });
-    flushWrites(ctx.writes, feed, data.memory);
+    flushWrites(ctx.writes, feed, data.memory, { refresh: true });
   }
+  data.memory.endRefresh(names);
 }
 
 /** One day's predictions; `outputs` holds the model's other record fields (row-major, rows first) when asked for. */
@@ -350,15 +371,13 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
       const nBatches = data.trainBatchCount(stage);
       const pool = await stagePool(o, stage, keys);
       const writer = data.memory && stage.eachEpoch.length ? { fn: objective, inputs: stage.objective.inputs } : undefined;
+      const refresher = data.memory && stage.eachEpoch.length ? compileFunction(writesOnly(program.functions[stage.objective.fn]!), kernels, program) : undefined;
       try {
         // The replicas start from the trainer's optimiser state (a resumed run's, or the previous stage's when it is kept).
         if (pool && opt && opt.step > 0 && opt.m.length === flatSize(params, keys)) await pool.setOptimizerState(byKey(opt, params, keys));
         for (let epoch = resumingHere ? pos.epoch : 0; epoch < epochs; epoch++) {
           const t0 = performance.now();
-          for (const hook of stage.eachEpoch) {
-            data.memory?.clear(hook.memory);
-            refreshMemory(objective, stage.objective.inputs, params, data, 'train');
-          }
+          if (refresher) refreshMemories(refresher, stage.objective.inputs, params, data, 'train', stage.eachEpoch.map((h) => h.memory));
           let flat = flatten(params, keys);
           if (!opt || opt.m.length !== flat.length) opt = newState(flat.length);
           let lossSum = 0;
@@ -473,6 +492,7 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
       if (bestFlat) assignFlat(params, keys, bestFlat);
       else if (stage.averageLast > 0 && ring.length) assignFlat(params, keys, meanOf(ring));
       objective.dispose();
+      refresher?.dispose();
       pos = { ...pos, stage: si + 1, epoch: 0 };
       if (o.checkpoint) saveCheckpoint(o.checkpoint, params, pos, opt, undefined, [], si + 1, 0, data.memory);
     }
