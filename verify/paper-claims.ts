@@ -1,0 +1,180 @@
+// The stdlib papers' claims on the demo market's planted structure (issue 7;
+// docs/synthetic-market.md, "which effect for which model"): HIST, TRA,
+// IGMTF, ADD and the hybrid, each against its control and its ablations,
+// with the structure on and switched off. `npm run verify -- --claims` runs
+// them at full length and writes docs/results.md; test/e2e/paper-claims.test.ts
+// runs short versions in the suite.
+//
+// Every claim is a comparison of test-segment numbers measured here, in one
+// process, on one market; nothing is read from a file of expected values.
+
+import { closeMarket, openMarket, queryRows } from '../runtime/data/db.js';
+import type { DayPrediction } from '../runtime/train/loop.js';
+import { market, trainOn, type ClaimRow, type Trained } from './claims.js';
+
+/** Models the paper claims use, as strategy text over the claim market `m` (verify/claims.ts). */
+const IMPORTS = `
+import stdlib.models { IGMTF, igmtf_loss, LSTM }
+memory errors1: Float[K = 1] { per: sample, lag: 1 }
+memory enc: Float[H = 64] { per: sample, lag: 0, update: refresh }
+`;
+
+export interface PaperOptions {
+  /** epochs of each training stage */
+  epochs: number;
+  /** segments override (the suite uses a shorter train window) */
+  segments?: string;
+}
+
+function train(o: PaperOptions, extra = ''): string {
+  return `optimizer: adam(lr: 1e-3), epochs: ${o.epochs}, clip: value(3), early_stop: { patience: 3, on: valid.ic }${extra}`;
+}
+
+/** TRA with K predictors; `transport: false` drops the optimal-transport term. */
+export function traStrategy(o: PaperOptions, K: 1 | 3, transport = true): string {
+  const mem = K === 1 ? 'errors1' : 'errors';
+  return `strategy tra { data m  model TRA(x: m.x, hist: history(${mem}, 60), K: ${K})
+  train { optimizer: adam(lr: 1e-3), batch: samples(1024), clip: value(3)
+    stage pretrain { loss: tra_oracle(pred, label), epochs: ${o.epochs} }
+    stage main { loss: tra_loss(pred, label, history(${mem}, 60), ${mem}, transport: ${transport}), epochs: ${o.epochs},
+                 early_stop: { patience: 3, on: valid.ic }, each_epoch: refresh(${mem}) } } }`;
+}
+
+export function igmtfStrategy(o: PaperOptions): string {
+  return `strategy igmtf { data m  model IGMTF(x: m.x, bank: bank(enc), seen: bank_visible(enc))  loss igmtf_loss(pred, label, enc)
+  train { ${train(o, ', batch: days, each_epoch: refresh(enc)')} } }`;
+}
+
+export function lstmDaysStrategy(o: PaperOptions): string {
+  return `strategy lstm { data m  model LSTM(x: m.x)  train { ${train(o, ', batch: days')} } }`;
+}
+
+/** The claim market: verify/claims.ts's, plus the paper models' imports and memories. */
+export function paperMarket(only: string[], effects = '', seed = 3, segments?: string): string {
+  let src = market(only, effects, seed) + IMPORTS;
+  if (segments) src = src.replace(/segments train:[^\n]*\n/, `segments ${segments}\n`);
+  return src;
+}
+
+// ── TRA's router ─────────────────────────────────────────────────────────────
+
+export interface RouterStats {
+  /** share of test samples routed to each predictor (argmax of the router) */
+  usage: number[];
+  /** agreement of the route with the true regime, under the best matching of predictors to regimes */
+  accuracy: number;
+  /** the same with the regimes of other days (a circular shift of the test days): what chance gives */
+  chance: number;
+}
+
+/** Best agreement over every assignment of K predictors to R regimes (K ≤ 3: brute force). */
+function bestMatch(conf: number[][], total: number): number {
+  const K = conf.length;
+  const R = conf[0]?.length ?? 0;
+  let best = 0;
+  const walk = (k: number, used: Set<number>, acc: number): void => {
+    if (k === K) {
+      best = Math.max(best, acc);
+      return;
+    }
+    for (let r = 0; r < R; r++) {
+      if (used.has(r)) continue;
+      used.add(r);
+      walk(k + 1, used, acc + conf[k]![r]!);
+      used.delete(r);
+    }
+    if (K > R) walk(k + 1, used, acc);
+  };
+  walk(0, new Set(), 0);
+  return total ? best / total : 0;
+}
+
+/**
+ * How TRA routed the test samples: usage per predictor, and agreement with
+ * the market's true regime (truth_regime by hidden cluster and day), against
+ * the agreement with shifted regimes.
+ */
+export async function routerStats(preds: DayPrediction[], marketPath: string, K: number): Promise<RouterStats> {
+  const db = await openMarket(marketPath);
+  let cluster: Map<string, number>;
+  let regime: Map<string, number>;
+  try {
+    cluster = new Map((await queryRows(db, 'SELECT stock, cluster FROM truth_hidden_cluster')).map((x) => [String(x['stock']), Number(x['cluster'])]));
+    regime = new Map((await queryRows(db, 'SELECT CAST(day AS VARCHAR) AS day, grp, regime FROM truth_regime')).map((x) => [`${x['day']}|${x['grp']}`, Number(x['regime'])]));
+  } finally {
+    closeMarket(db);
+  }
+  const usage = new Array<number>(K).fill(0);
+  const routes: { day: number; grp: number; route: number }[] = [];
+  preds.forEach((p, d) => {
+    const prob = p.outputs?.['prob'];
+    if (!prob) throw new Error('routerStats needs the model outputs (trainOn with keep: true)');
+    p.instruments.forEach((s, i) => {
+      let best = 0;
+      for (let k = 1; k < K; k++) if (prob[i * K + k]! > prob[i * K + best]!) best = k;
+      usage[best]!++;
+      const g = cluster.get(s);
+      if (g !== undefined) routes.push({ day: d, grp: g, route: best });
+    });
+  });
+  const n = usage.reduce((a, b) => a + b, 0);
+  const agreement = (shift: number): number => {
+    const conf = Array.from({ length: K }, () => [0, 0, 0]);
+    let total = 0;
+    for (const r of routes) {
+      const day = preds[(r.day + shift) % preds.length]!.day;
+      const g = regime.get(`${day}|${r.grp}`);
+      if (g === undefined) continue;
+      conf[r.route]![g]!++;
+      total++;
+    }
+    return bestMatch(conf, total);
+  };
+  const shifts = [0.25, 0.5, 0.75].map((f) => Math.max(1, Math.round(preds.length * f)));
+  return { usage: usage.map((u) => u / Math.max(1, n)), accuracy: agreement(0), chance: shifts.reduce((s, k) => s + agreement(k), 0) / shifts.length };
+}
+
+// ── the claims ──────────────────────────────────────────────────────────────
+
+type Log = (s: string) => void;
+
+/** Train one model for a claim; its row (IC, Rank IC) goes to `rows`, `holds` is set by the caller. */
+async function run(rows: ClaimRow[], log: Log, progress: () => void, claim: string, marketName: string, src: string, model: string, strategy: string, keep = false): Promise<{ row: ClaimRow; r: Trained }> {
+  log(`claim: ${claim} — ${model} on ${marketName}`);
+  const r = await trainOn(src, model, 0, { strategy, keep });
+  const row: ClaimRow = { claim, market: marketName, model, ic: r.ic, rankIc: r.rankIc };
+  rows.push(row);
+  progress();
+  return { row, r };
+}
+
+/** TRA beats its K = 1 backbone; the router finds the regimes; OT keeps the predictors in use, without it they collapse. */
+export async function traClaims(o: PaperOptions, rows: ClaimRow[], log: Log = () => {}, progress: () => void = () => {}): Promise<{ tra: RouterStats; noOt: RouterStats }> {
+  const src = paperMarket(['regimes'], '', 3, o.segments);
+  const tra = await run(rows, log, progress, 'TRA > its backbone (K = 1)', 'regimes', src, 'tra', traStrategy(o, 3), true);
+  const one = await run(rows, log, progress, 'TRA > its backbone (K = 1)', 'regimes', src, 'tra_k1', traStrategy(o, 1));
+  tra.row.holds = (tra.r.ic ?? 0) > (one.r.ic ?? 0);
+  const stats = await routerStats(tra.r.predictions!, tra.r.marketPath!, 3);
+  rows.push({ claim: `router argmax vs true regime: ${stats.accuracy.toFixed(3)} (chance ${stats.chance.toFixed(3)})`, market: 'regimes', model: 'tra', ic: null, rankIc: null, holds: stats.accuracy > stats.chance + 0.05 });
+  rows.push({ claim: `predictor usage with OT: ${stats.usage.map((u) => u.toFixed(2)).join(' / ')}`, market: 'regimes', model: 'tra', ic: null, rankIc: null, holds: stats.usage.every((u) => u >= 0.5 / 3 && u <= 1.5 / 3) });
+  const noOt = await run(rows, log, progress, 'TRA without OT', 'regimes', src, 'tra_no_ot', traStrategy(o, 3, false), true);
+  const s2 = await routerStats(noOt.r.predictions!, noOt.r.marketPath!, 3);
+  rows.push({ claim: `predictor usage without OT: ${s2.usage.map((u) => u.toFixed(2)).join(' / ')}`, market: 'regimes', model: 'tra_no_ot', ic: null, rankIc: null, holds: s2.usage.some((u) => u < 0.5 / 3 || u > 1.5 / 3) });
+  progress();
+  return { tra: stats, noOt: s2 };
+}
+
+/** IGMTF beats its LSTM encoder alone where day types are planted; with the day types shuffled the gain goes. */
+export async function igmtfClaims(o: PaperOptions, rows: ClaimRow[], log: Log = () => {}, progress: () => void = () => {}): Promise<{ gain: number; shuffledGain: number }> {
+  const on = paperMarket(['dayTypes'], '', 3, o.segments);
+  const off = paperMarket(['dayTypes'], 'dayTypes: { shuffle: true }', 3, o.segments);
+  const ig = await run(rows, log, progress, 'IGMTF > LSTM (day types)', 'dayTypes', on, 'igmtf', igmtfStrategy(o));
+  const ls = await run(rows, log, progress, 'IGMTF > LSTM (day types)', 'dayTypes', on, 'lstm', lstmDaysStrategy(o));
+  const gain = (ig.r.ic ?? 0) - (ls.r.ic ?? 0);
+  const igS = await run(rows, log, progress, 'IGMTF gain gone (day types shuffled)', 'dayTypes shuffled', off, 'igmtf', igmtfStrategy(o));
+  const lsS = await run(rows, log, progress, 'IGMTF gain gone (day types shuffled)', 'dayTypes shuffled', off, 'lstm', lstmDaysStrategy(o));
+  const shuffledGain = (igS.r.ic ?? 0) - (lsS.r.ic ?? 0);
+  ig.row.holds = gain > 0.02;
+  igS.row.holds = shuffledGain < gain / 2;
+  return { gain, shuffledGain };
+}
