@@ -5,7 +5,8 @@
 // epoch-tensors (DuckDB → one epoch of Alpha360 tensors), backtest
 // (Qlib TopkDropout), gru-step (training step vs torch), epoch-memory (one
 // full CSI300-size GRU training epoch through the real dataset path, peak
-// RSS against the 2 GiB bar; minutes).
+// RSS against the 2 GiB bar; minutes), paper-epochs (HIST, TRA, IGMTF epoch
+// time next to the GRU baseline's on the csi300 preset; minutes).
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ const all: Record<string, string[]> = {
   backtest: ['bench/backtest.ts'],
   'gru-step': ['bench/gru-step.ts'],
   'epoch-memory': ['bench/epoch-memory.ts'],
+  'paper-epochs': ['bench/paper-epochs.ts'],
 };
 const root = join(import.meta.dirname, '..');
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
