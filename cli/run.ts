@@ -83,6 +83,11 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const m = r.metrics;
   io.out(`\n${plan.strategy} — test segment (${plan.data.segments['test']?.start}..${plan.data.segments['test']?.end})\n`);
   io.out(`  IC ${fmt(m['IC'])}   ICIR ${fmt(m['ICIR'])}   Rank IC ${fmt(m['Rank IC'])}   Rank ICIR ${fmt(m['Rank ICIR'])}\n`);
+  // The strategy's `evaluate [...]` metrics, three to a line.
+  const listed = Object.entries(r.evaluated);
+  for (let i = 0; i < listed.length; i += 3) {
+    io.out(`  ${listed.slice(i, i + 3).map(([k, v]) => `${k} ${fmt(v)}`).join('   ')}\n`);
+  }
   if (m['excess annualized return (with cost)'] !== undefined) {
     io.out(`  backtest (excess return over ${plan.backtest?.benchmark}, with cost): annualized ${fmt(m['excess annualized return (with cost)'])}   IR ${fmt(m['excess information ratio (with cost)'], 2)}   max drawdown ${fmt(m['excess max drawdown (with cost)'])}\n`);
     io.out(`  without cost: annualized ${fmt(m['excess annualized return (without cost)'])}   IR ${fmt(m['excess information ratio (without cost)'], 2)}   mean turnover ${fmt(m['mean turnover'], 3)}\n`);
@@ -143,8 +148,9 @@ export async function runRuns(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/** Leaf settings as `a.b.0.c` → JSON (arrays by index, so one changed stage setting is one line). */
 function flatten(prefix: string, v: unknown, out: Map<string, string>): void {
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+  if (v !== null && typeof v === 'object' && Object.keys(v).length > 0) {
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) flatten(prefix ? `${prefix}.${k}` : k, x, out);
   } else out.set(prefix, JSON.stringify(v));
 }

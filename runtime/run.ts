@@ -5,7 +5,9 @@
 // predict the test segment → evaluate (Qlib's IC metrics) → backtest
 // (TopkDropout) → write the run folder:
 //   runs/<strategy>/<timestamp>/
-//     plan.json          the resolved plan (data, stages, metrics, backtest)
+//     plan.json          the resolved plan (data, stages, metrics, backtest) as it ran:
+//                        --seed and --epochs applied, and listed under `overrides`
+//     run.log            the lines the run printed to stderr (one line per epoch)
 //     ir.txt             the optimised IR
 //     checkpoint.qck     parameters + trainer state (atomic; --resume continues)
 //     history.json       per-epoch training log
@@ -14,7 +16,7 @@
 //     report.html        the self-contained report
 // and print IC/ICIR, the backtest summary and the report's path.
 
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Diagnostic } from '../compiler/diagnostics/diagnostic.js';
@@ -35,6 +37,7 @@ import { generateMarket, isolateEffects, type EffectName, type EffectOverrides }
 import { createHash } from 'node:crypto';
 import { crossSectionsFromDays } from './eval/cross-sections.js';
 import { evaluateSignal } from './eval/metrics.js';
+import { evaluateListed } from './eval/listed.js';
 import { compileFunction, createParams, disposeParams, paramSpecs } from './exec/compile.js';
 import { kernels } from './ops/index.js';
 import { writeReport } from './report/index.js';
@@ -42,7 +45,7 @@ import type { ReportData } from './report/types.js';
 import { datasetFeeds, type GraphFeed } from './train/feeds.js';
 import { createMemoryStore } from './train/memory.js';
 import { predictDays, refreshMemories, trainStages, writesOnly, type DayPrediction } from './train/loop.js';
-import { consoleProgress, silentProgress } from './train/progress.js';
+import { consoleProgress, silentProgress, type ProgressSink } from './train/progress.js';
 import { checkpointParams } from './train/checkpoint.js';
 import { graphSources } from './graphs.js';
 
@@ -71,6 +74,8 @@ export interface RunResult {
   backend: string;
   seconds: { data: number; train: number; predict: number; backtest: number; total: number };
   warnings: Diagnostic[];
+  /** the scalars of the strategy's `evaluate [...]` clause (also in `metrics`), in the clause's order */
+  evaluated: Record<string, number | null>;
   /** with `keepPredictions`: the test segment's predictions and the model's other outputs, day by day */
   predictions?: DayPrediction[];
 }
@@ -193,9 +198,42 @@ function latestRun(root: string, strategy: string): string | undefined {
   return runs.length ? join(dir, runs[runs.length - 1]!) : undefined;
 }
 
+/** Both sinks get every event. */
+function teeProgress(a: ProgressSink, b: ProgressSink): ProgressSink {
+  return {
+    step: (i) => (a.step(i), b.step(i)),
+    epoch: (i) => (a.epoch(i), b.epoch(i)),
+    done: () => (a.done(), b.done()),
+  };
+}
+
+/**
+ * The plan as it runs: the --seed and --epochs overrides applied (every
+ * stage trains for --epochs) and recorded under `overrides`, so plan.json and
+ * `quiver compare` show them.
+ */
+export function effectivePlan(plan: Plan, o: { seed?: number; epochs?: number }): Plan & { overrides?: { seed?: number; epochs?: number } } {
+  if (o.seed === undefined && o.epochs === undefined) return plan;
+  const overrides = { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.epochs !== undefined ? { epochs: o.epochs } : {}) };
+  return {
+    ...plan,
+    seed: o.seed ?? plan.seed,
+    stages: o.epochs === undefined ? plan.stages : plan.stages.map((st) => ({ ...st, epochs: o.epochs! })),
+    overrides,
+  };
+}
+
 export async function runPlan(o: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
-  const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const print = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  // Every line also goes to run.log once the run folder exists (earlier ones are held until then).
+  let logFile: string | undefined;
+  const early: string[] = [];
+  const log = (line: string): void => {
+    print(line);
+    if (logFile) appendFileSync(logFile, line + '\n');
+    else early.push(line);
+  };
   const plan = o.plan;
   const seed = o.seed ?? plan.seed;
   const cacheDir = o.cacheDir ?? '.quiver';
@@ -208,8 +246,11 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
   const resumeDir = o.resume ? latestRun(root, plan.strategy) : undefined;
   const dir = resumeDir ?? join(root, plan.strategy, stamp());
   mkdirSync(dir, { recursive: true });
+  logFile = join(dir, 'run.log');
+  if (resumeDir) appendFileSync(logFile, `\n— resumed ${new Date().toISOString()}\n`);
+  appendFileSync(logFile, early.map((l) => l + '\n').join(''));
   if (resumeDir) log(`resuming ${dir}`);
-  writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan, null, 2));
+  writeFileSync(join(dir, 'plan.json'), JSON.stringify(effectivePlan(plan, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.epochs !== undefined ? { epochs: o.epochs } : {}) }), null, 2));
   writeFileSync(join(dir, 'ir.txt'), printProgram(o.program));
 
   const tData = performance.now();
@@ -238,7 +279,10 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
       data: feeds,
       params,
       seed,
-      progress: o.quiet ? silentProgress : consoleProgress(),
+      progress: teeProgress(
+        o.quiet ? silentProgress : consoleProgress(),
+        consoleProgress({ stream: { isTTY: false, write: (text: string) => (appendFileSync(logFile!, text), true) } }),
+      ),
       checkpoint: join(dir, 'checkpoint.qck'),
       resume: resumeDir !== undefined,
       ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
@@ -280,6 +324,9 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
       MSE: finite(signal.summary.mse),
       MAE: finite(signal.summary.mae),
     };
+    // The strategy's `evaluate [...]` clause: precision@k, long-short, quantile returns, IC decay, TRA's metrics.
+    const listed = evaluateListed(plan.evaluate, cs, preds.map((p) => p.instruments));
+    Object.assign(metrics, listed.metrics);
     await writePredictions(join(dir, 'predictions.parquet'), preds);
 
     // Backtest.
@@ -358,6 +405,7 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
       backend: backend.name,
       seconds: { data: dataSeconds, train: trainSeconds, predict: predictSeconds, backtest: backtestSeconds, total },
       warnings,
+      evaluated: listed.metrics,
     };
     if (o.keepPredictions) result.predictions = preds;
     writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ strategy: plan.strategy, backend: backend.name, seed, metrics, seconds: result.seconds, params: nParams }, null, 2));
@@ -374,6 +422,7 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
       notes: warnings.map((w) => `${w.code}: ${w.message}`),
     };
     if (backtest) report.backtest = backtest;
+    if (listed.icDecay || listed.groups) report.evaluation = { ...(listed.icDecay ? { icDecay: listed.icDecay } : {}), ...(listed.groups ? { groups: listed.groups } : {}) };
     await writeReport(report, join(dir, 'report.html'));
     return result;
   } finally {

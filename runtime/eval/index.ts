@@ -15,3 +15,5 @@ export {
 export type { GroupReturns, LongShortReturns, PrecisionRecall, TraMetrics } from './ranking.js';
 export { averageRanks, nanMean, nanStd, pearson, rollingMean, spearman, summarize } from './stats.js';
 export type { SeriesSummary } from './stats.js';
+export { evaluateListed, shiftedLabels } from './listed.js';
+export type { ListedReport } from './listed.js';

@@ -11,7 +11,7 @@
 
 import type { TopLevelSpec } from 'vega-lite';
 import { cumulativeCurves, drawdown, rollingMean, stageSpans } from './series.js';
-import type { BacktestSeries, SignalSeries, TrainingLog } from './types.js';
+import type { BacktestSeries, EvaluationSeries, SignalSeries, TrainingLog } from './types.js';
 
 /** Plot width and height of a single panel, in pixels. */
 export const PLOT_WIDTH = 760;
@@ -222,6 +222,53 @@ export function icSpec(signal: SignalSeries): TopLevelSpec {
     },
     resolve: { scale: { y: 'shared' } },
   };
+}
+
+export const IC_DECAY_SERIES = ['IC', 'Rank IC'];
+
+/** IC and Rank IC of the prediction against the label h days later, h = 0 … H (evaluate: ic_decay). */
+export function icDecaySpec(points: NonNullable<EvaluationSeries['icDecay']>): TopLevelSpec {
+  const rows: { horizon: number; series: string; value: number }[] = [];
+  for (const p of points) {
+    if (p.ic !== null && Number.isFinite(p.ic)) rows.push({ horizon: p.horizon, series: IC_DECAY_SERIES[0]!, value: p.ic });
+    if (p.rankIc !== null && Number.isFinite(p.rankIc)) rows.push({ horizon: p.horizon, series: IC_DECAY_SERIES[1]!, value: p.rankIc });
+  }
+  return {
+    title: { text: 'IC decay', subtitle: 'correlation of the prediction of day t with the label of day t + h (h = 0: the label itself)' },
+    width: PLOT_WIDTH,
+    height: 200,
+    data: { values: rows },
+    layer: [
+      zeroRule(),
+      {
+        mark: { type: 'line', point: { size: 30 }, strokeWidth: 1.6 },
+        encoding: {
+          x: { field: 'horizon', type: 'quantitative', title: 'horizon h (trading days)', axis: { format: 'd', tickMinStep: 1 } },
+          y: { field: 'value', type: 'quantitative', title: 'correlation', axis: { format: '.3f' } },
+          color: colorBy(IC_DECAY_SERIES, ['#08519c', '#e6550d'], null),
+        },
+      },
+    ],
+  };
+}
+
+/** Cumulative mean label of each score group over the test days (evaluate: quantile_returns). */
+export function groupReturnsSpec(groups: NonNullable<EvaluationSeries['groups']>): TopLevelSpec {
+  const G = groups.cumulative.length;
+  const names = groups.cumulative.map((_, k) => `group ${k + 1}${k === 0 ? ' (best)' : k === G - 1 ? ' (worst)' : ''}`);
+  const series: Record<string, readonly (number | null)[]> = {};
+  names.forEach((n, k) => (series[n] = groups.cumulative[k]!));
+  const palette = ['#1a9850', '#91cf60', '#d9ef8b', '#fee08b', '#fc8d59', '#d73027', '#a50026', '#7f3b08', '#542788', '#2d004b'];
+  const colors = G === 1 ? ['#1a9850'] : names.map((_, k) => palette[Math.round((k * (palette.length - 1)) / (G - 1))]!);
+  return lineChart(
+    'Quantile returns',
+    `the test days' stocks in ${G} groups by score; each group's mean label, summed over the days`,
+    rowsOf(groups.day, series),
+    'cumulative mean label',
+    '.1%',
+    [names, colors],
+    { zeroRule: true },
+  );
 }
 
 export const TURNOVER_SERIES = ['daily', `${ROLLING_WINDOW}-day mean`];

@@ -21,7 +21,9 @@ import {
   cumulativeExcessSpec,
   cumulativeReturnSpec,
   drawdownSpec,
+  groupReturnsSpec,
   holdingsSpec,
+  icDecaySpec,
   icSpec,
   trainingSpec,
   turnoverSpec,
@@ -86,6 +88,10 @@ export async function buildReport(data: ReportData): Promise<BuiltReport> {
       missing: data.signal.day.length > 0 ? 'IC is undefined on every test day (too few stocks, or a constant prediction).' : 'No test-day predictions in this run, so there is no IC to plot.',
     });
   }
+
+  const ev = data.evaluation;
+  if (ev?.icDecay && ev.icDecay.length > 0) signal.push(await plot('ic-decay', 'IC decay', icDecaySpec(ev.icDecay), warnings));
+  if (ev?.groups && ev.groups.day.length > 0) signal.push(await plot('group-returns', 'Quantile returns', groupReturnsSpec(ev.groups), warnings));
 
   const training: Figure[] = [];
   if (data.training && data.training.epochs.length > 0) {

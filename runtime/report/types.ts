@@ -60,6 +60,17 @@ export interface SignalSeries {
   rankIc: (number | null)[];
 }
 
+/**
+ * Series of the strategy's `evaluate [...]` clause, present when listed:
+ * IC decay (the prediction of day t against the label of day t + h; h = 0 is
+ * the label itself) and quantile returns (each score group's mean label per
+ * day, summed over the test days; group 1 = best scores).
+ */
+export interface EvaluationSeries {
+  icDecay?: { horizon: number; ic: number | null; rankIc: number | null }[];
+  groups?: { day: string[]; cumulative: (number | null)[][] };
+}
+
 export interface TrainingEpoch {
   /** Epoch number within its stage (numbering may restart per stage). */
   epoch: number;
@@ -102,6 +113,8 @@ export interface ReportData {
   metrics: Record<string, number | null>;
   signal: SignalSeries;
   backtest?: BacktestSeries;
+  /** IC decay and quantile returns, when the strategy's evaluate clause lists them. */
+  evaluation?: EvaluationSeries;
   training?: TrainingLog;
   /** The model's IR graph in Graphviz DOT. */
   graph?: { dot: string };
@@ -119,6 +132,8 @@ export const REPORT_PLOTS = [
   'ic',
   'turnover',
   'holdings',
+  'ic-decay',
+  'group-returns',
   'training',
   'graph',
 ] as const;

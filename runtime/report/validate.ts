@@ -61,6 +61,15 @@ export function checkReportData(data: ReportData): Diagnostic[] {
       checkSeries(`backtest.${key}`, bt[key], n, false, out);
     }
   }
+  const ev = data.evaluation;
+  if (ev?.icDecay) {
+    checkSeries('evaluation.icDecay.ic', ev.icDecay.map((p) => p.ic), ev.icDecay.length, true, out);
+    checkSeries('evaluation.icDecay.rankIc', ev.icDecay.map((p) => p.rankIc), ev.icDecay.length, true, out);
+  }
+  if (ev?.groups) {
+    const n = checkDays('evaluation.groups.day', ev.groups.day, out);
+    ev.groups.cumulative.forEach((g, k) => checkSeries(`evaluation.groups.cumulative[${k}]`, g, n, true, out));
+  }
   const epochs = data.training?.epochs ?? [];
   // An optional field may be absent or null (a NaN loss that went through JSON).
   const losses = (pick: (e: (typeof epochs)[number]) => number | null | undefined, name: string, optional: boolean) => {

@@ -90,8 +90,8 @@ describe('a full report', () => {
 
 describe('missing parts and hostile text', () => {
   it('says so instead of drawing empty plots', async () => {
-    const r = await buildReport(syntheticReport({ days: 60, backtest: false, training: false, graph: false }));
-    for (const name of ['cumulative-excess', 'cumulative-return', 'drawdown', 'turnover', 'holdings', 'training', 'graph']) {
+    const r = await buildReport(syntheticReport({ days: 60, backtest: false, training: false, graph: false, evaluation: false }));
+    for (const name of ['cumulative-excess', 'cumulative-return', 'drawdown', 'turnover', 'holdings', 'training', 'graph', 'ic-decay', 'group-returns']) {
       expect(r.html, name).not.toContain(`data-plot="${name}"`);
     }
     expect(r.html).toContain('data-plot="ic"');
@@ -134,6 +134,12 @@ describe('missing parts and hostile text', () => {
 });
 
 describe('bad input ends in diagnostics', () => {
+  it('Q6560: a quantile-return series with the wrong length', async () => {
+    const data = syntheticReport({ days: 40, training: false, graph: false });
+    data.evaluation!.groups!.cumulative[2]!.pop();
+    expect(await thrownCodes(data)).toEqual(['Q6560']);
+  });
+
   it('Q6560: a series with the wrong length', async () => {
     const data = syntheticReport({ days: 40, training: false, graph: false });
     data.backtest!.cost.pop();

@@ -4,7 +4,8 @@
 // ~850 weekdays from 2017-01-03; a benchmark with CSI300-like daily moves; a
 // top-50 portfolio with a small positive excess return, 5–15 % daily
 // turnover and cost = turnover × 0.2 %; holdings mostly 50; IC around 0.04
-// with a few undefined days; two training stages; a small IR graph in DOT.
+// with a few undefined days; two training stages; a small IR graph in DOT;
+// IC decay over 0–5 days and five score groups' cumulative returns.
 // Risk is computed the Qlib way (mode "sum", N = 238) so tests can compare.
 
 import type { ReportData, Risk } from '../../../runtime/report/index.js';
@@ -78,6 +79,8 @@ export interface SyntheticOptions {
   backtest?: boolean;
   training?: boolean;
   graph?: boolean;
+  /** IC decay and quantile returns (evaluate: ic_decay, quantile_returns); default on. */
+  evaluation?: boolean;
 }
 
 export function syntheticReport(opts: SyntheticOptions = {}): ReportData {
@@ -172,5 +175,13 @@ export function syntheticReport(opts: SyntheticOptions = {}): ReportData {
     data.training = { epochs, metricName: 'valid IC' };
   }
   if (opts.graph !== false) data.graph = { dot: SAMPLE_DOT };
+  if (opts.evaluation !== false) {
+    const icDecay = [0, 1, 2, 3, 4, 5].map((h) => ({ horizon: h, ic: 0.0412 * Math.exp(-h / 2), rankIc: h === 5 ? null : 0.0487 * Math.exp(-h / 2) }));
+    const cumulative = [0.0012, 0.0006, 0.0001, -0.0004, -0.001].map((drift) => {
+      let c = 0;
+      return day.map(() => (c += drift + g.normal(0, 0.004)));
+    });
+    data.evaluation = { icDecay, groups: { day: [...day], cumulative } };
+  }
   return data;
 }
