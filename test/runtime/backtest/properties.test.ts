@@ -26,6 +26,15 @@
 //      negative and the excess curve has no drawdown. (With fewer than 2k
 //      stocks the merged list is short and Qlib's rule sells held stocks that
 //      are in the top k without a replacement, so the bound does not hold.)
+//      With 100-share lots on, the same holds for the invested share v of the
+//      account (stock value / account at the previous close): the day's
+//      return lies between v · (k-th best) and v · (best), and v stays near 1.
+//   4. For k > 1 "never loses to the benchmark" does NOT hold, even with
+//      perfect foresight and no costs: TopkDropout never rebalances, so a
+//      book whose weaker top-k name has grown to most of its value trails the
+//      equal-weight market on a day when the other name soars; and with lots
+//      the uninvested remainder trails a market where everything rises. A
+//      4-stock example shows it.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -198,7 +207,7 @@ describe('backtest invariants', () => {
 });
 
 /** A market without limits or suspensions whose scores are the realised next-day returns (Qlib's label). */
-function foresightMarket(N: number, D: number, seed: number) {
+function foresightMarket(N: number, D: number, seed: number, lots = false) {
   const r = rng(seed);
   const close = new Float64Array(N * D);
   for (let i = 0; i < N; i++) {
@@ -217,7 +226,9 @@ function foresightMarket(N: number, D: number, seed: number) {
     for (let i = 0; i < N; i++) s += ret(i, d);
     benchRet[d] = s / N;
   }
-  return { panel: { days: isoDays(D), instruments: Array.from({ length: N }, (_, i) => `S${i}`), fields: { close } }, score, benchRet, ret };
+  // With lots: an adjustment factor of 1 and a volume on every day, so 100-share rounding is on.
+  const fields: Record<string, Float64Array> = lots ? { close, factor: new Float64Array(N * D).fill(1), volume: new Float64Array(N * D).fill(1e9) } : { close };
+  return { panel: { days: isoDays(D), instruments: Array.from({ length: N }, (_, i) => `S${i}`), fields }, score, benchRet, ret };
 }
 
 const frictionless: Partial<BacktestSettings> = {
@@ -245,6 +256,74 @@ describe('perfect foresight', () => {
         }),
       { numRuns: 150 },
     );
+  });
+
+  it('with 100-share lots, each day returns between v · k-th best and v · best (v: invested share)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 4, max: 40 }), fc.integer({ min: 2, max: 5 }), fc.nat(),
+        (extra, D, k, seed) => {
+          const N = 2 * k + extra;
+          const m = foresightMarket(N, D, seed, true);
+          const r = runBacktest({
+            panel: m.panel, score: m.score, benchmark: { returns: m.benchRet },
+            settings: { ...frictionless, tradeUnit: 100, account: 1e8, topk: k, nDrop: k },
+          });
+          expect(r.diagnostics).toEqual([]); // lot rounding stayed on (no Q6407)
+          let rounded = false;
+          for (let t = 2; t < D; t++) {
+            const v = r.stockValue[t - 1]! / r.account[t - 1]!;
+            expect(v).toBeGreaterThan(0.99);
+            // above 1 only by Qlib's lot guard (+0.1 share before flooring: cash a hair below 0)
+            expect(v).toBeLessThanOrEqual(1 + 1e-6);
+            if (v < 1 - 1e-12) rounded = true;
+            const rs = Array.from({ length: N }, (_, i) => m.ret(i, t)).sort((a, b) => b - a);
+            expect(r.return[t]!).toBeGreaterThanOrEqual(v * rs[k - 1]! - 1e-9);
+            expect(r.return[t]!).toBeLessThanOrEqual(v * rs[0]! + 1e-9);
+          }
+          // lots really bind: some cash is left over once the book is bought
+          if (D > 2) expect(rounded).toBe(true);
+        }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('with topk > 1 it can trail the benchmark: no rebalancing, and idle cash under lots', () => {
+    // Four stocks, topk = n_drop = 2. A and B are the top two on days 2–4, so the
+    // book keeps them with the amounts bought on day 1; A doubles twice, so on
+    // day 4 it is 80 % of the book — the day B rises 30 % and A 1 %.
+    const rets = [
+      [0, 0, 0, 0], // day 0
+      [0, 0, 0, 0], // day 1: the book is bought at the close
+      [1, 0, -0.1, -0.2], // day 2: A +100 %, B 0 %
+      [1, 0, -0.1, -0.2], // day 3: again
+      [0.01, 0.3, 0.009, 0.008], // day 4: B +30 %, A +1 %
+      [0.02, 0.02, 0.02, 0.02], // day 5: everything +2 %
+    ];
+    const N = 4;
+    const D = rets.length;
+    const close = new Float64Array(N * D);
+    for (let i = 0; i < N; i++) {
+      let c = 10;
+      for (let d = 0; d < D; d++) close[i * D + d] = c *= 1 + rets[d]![i]!;
+    }
+    const score = new Float64Array(N * D).fill(NaN);
+    for (let i = 0; i < N; i++) for (let p = 0; p + 2 < D; p++) score[i * D + p] = rets[p + 2]![i]!;
+    const benchRet = Float64Array.from(rets, (r) => r.reduce((a, b) => a + b, 0) / N);
+    const fields = { close, factor: new Float64Array(N * D).fill(1), volume: new Float64Array(N * D).fill(1e9) };
+    const panel = { days: isoDays(D), instruments: ['A', 'B', 'C', 'D'], fields };
+    const run = (tradeUnit: number | null) => runBacktest({
+      panel, score, benchmark: { returns: benchRet }, settings: { ...frictionless, tradeUnit, account: 1e6 + 777, topk: 2, nDrop: 2 },
+    });
+    const exact = run(null);
+    expect(exact.holdings[4]).toBe(2);
+    expect(exact.return[4]!).toBeCloseTo(0.8 * 0.01 + 0.2 * 0.3, 9); // 6.8 %
+    expect(benchRet[4]!).toBeCloseTo(0.08175, 9);
+    expect(exact.excessReturnWithCost[4]!).toBeLessThan(-0.01);
+    // Lots: the remainder of the rounding earns nothing on a day when every stock gains 2 %.
+    const lots = run(100);
+    expect(lots.stockValue[4]! / lots.account[4]!).toBeLessThan(1);
+    expect(lots.excessReturnWithCost[5]!).toBeLessThan(0);
+    expect(exact.excessReturnWithCost[5]!).toBeCloseTo(0, 12);
   });
 
   it('with topk = 1 never loses to the equal-weight benchmark after the first trade', () => {
