@@ -55,7 +55,11 @@ export const QLIB_OPS: Record<string, string> = {
   cs_rank: 'e',
   cs_zscore: 'e',
   cs_demean: 'e',
+  cs_mean: 'e',
 };
+
+/** Operators taking an optional `by: $group` argument. */
+const GROUPED = new Set(['cs_demean', 'cs_mean']);
 
 const BIN: Record<string, string> = {
   '+': 'Add',
@@ -161,9 +165,9 @@ export function toFeatureExpr(env: FeatureEnv, e: Expr): FeatureExpr | undefined
       }
       const positional = e.args.filter((a) => !a.name);
       const by = e.args.find((a) => a.name?.name === 'by');
-      const unknown = e.args.find((a) => a.name && !(a.name.name === 'by' && fn === 'cs_demean'));
+      const unknown = e.args.find((a) => a.name && !(a.name.name === 'by' && GROUPED.has(fn)));
       if (unknown) {
-        report(env.ctx, 'unknownArgument', { name: unknown.name!.name, op: fn, known: fn === 'cs_demean' ? 'by' : '(positional only)' }, { span: unknown.span });
+        report(env.ctx, 'unknownArgument', { name: unknown.name!.name, op: fn, known: GROUPED.has(fn) ? 'by' : '(positional only)' }, { span: unknown.span });
         return undefined;
       }
       if (positional.length < sig.length) {

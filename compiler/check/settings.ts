@@ -273,7 +273,7 @@ export function readBacktest(ctx: Ctx, head: Value, headSpan: Span, settings: Va
   return plan;
 }
 
-export const PROCESSORS = ['robust_zscore', 'zscore', 'minmax', 'fillna', 'dropna', 'dropna_label', 'cs_rank', 'cs_zscore', 'csz_fillna', 'process_inf', 'drop_col', 'filter_col', 'tanh'];
+export const PROCESSORS = ['robust_zscore', 'zscore', 'minmax', 'fillna', 'dropna', 'dropna_label', 'cs_rank', 'cs_zscore', 'csz_fillna', 'process_inf', 'drop_col', 'filter_col', 'tanh', 'qcut'];
 
 export function readProcessor(ctx: Ctx, v: Value, span: Span, segments: Record<string, { start: string; end: string }>, forLabel: boolean): Processor | undefined {
   const c = callee(v);
@@ -291,7 +291,8 @@ export function readProcessor(ctx: Ctx, v: Value, span: Span, segments: Record<s
     }
     return { fitStart: r.start, fitEnd: r.end };
   };
-  const args = c.call ? takeArgs(ctx, c.call, c.name === 'fillna' ? ['value'] : c.name === 'drop_col' || c.name === 'filter_col' ? ['columns'] : ['clip', 'fit', 'robust']) : new Map();
+  const order = c.name === 'fillna' ? ['value'] : c.name === 'drop_col' || c.name === 'filter_col' ? ['columns'] : c.name === 'qcut' ? ['q', 'fit'] : ['clip', 'fit', 'robust'];
+  const args = c.call ? takeArgs(ctx, c.call, order) : new Map();
   if (!args) return undefined;
   switch (c.name) {
     case 'robust_zscore': {
@@ -320,6 +321,15 @@ export function readProcessor(ctx: Ctx, v: Value, span: Span, segments: Record<s
       return { kind: 'process_inf' };
     case 'tanh':
       return { kind: 'tanh' };
+    case 'qcut': {
+      // qcut(3, fit: "train"): classes 0..q-1 from the fit segment's q-quantiles.
+      if (!args.has('q')) {
+        report(ctx, 'missingArgument', { name: 'q', op: 'qcut' }, { span, hints: ['qcut(3, fit: "train") gives classes 0, 1, 2'] });
+        return undefined;
+      }
+      const q = number(ctx, args.get('q'), 'q', 2, { int: true, min: 2 });
+      return { kind: 'qcut', q, ...fit(args) };
+    }
     case 'drop_col':
     case 'filter_col': {
       const cols = args.get('columns');

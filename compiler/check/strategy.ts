@@ -5,7 +5,9 @@
 // Entry functions: `model` (data → prediction) and one objective per training
 // stage (data → model → loss → scalar). Data members (`market.x`), graphs and
 // `label`/`mask`/`pred` become the entry functions' inputs, recorded in the
-// plan's input bindings.
+// plan's input bindings. A data block's targets (`market.mkt`) may look ahead
+// like the label, so only the objectives' losses may read them: one in the
+// model clause is Q4003.
 
 import type { Clause, Decl, Expr, RecordEntry, Stage, TrainBody, TrainClause } from '../../grammar/ast.js';
 import type { Span } from '../diagnostics/diagnostic.js';
@@ -50,11 +52,15 @@ export interface DataInfo {
   source: Plan['source'];
   members: Map<string, { type: TensorType; source: InputSource }>;
   labelHorizon: number;
+  /** each target's look-ahead in days */
+  targetHorizons: Map<string, number>;
 }
 
 // ── data ─────────────────────────────────────────────────────────────────────
 
-const DATA_CLAUSES = ['universe', 'features', 'label', 'field', 'process', 'segments'];
+const DATA_CLAUSES = ['universe', 'features', 'label', 'field', 'target', 'process', 'segments'];
+/** Clauses a data block may repeat (one per definition). */
+const REPEATED_CLAUSES = new Set(['field', 'features', 'target']);
 
 function featureType(fs: FeatureSet): TensorType {
   const F = { name: 'F', size: fs.columns.length };
@@ -87,6 +93,10 @@ export function compileData(ctx: Ctx, m: ModuleInfo, d: DataDecl): DataInfo | un
   let ok = source !== undefined;
   let hasLabel = false;
   let labelHorizon = 0;
+  const targetHorizons = new Map<string, number>();
+  /** `process <target>: [...]` entries, read once every target is known (clauses come in any order) */
+  const targetProcess: RecordEntry[] = [];
+  const targetSpans = new Map<string, Span>();
   const seen = new Set<string>();
   // segments first: processors refer to them
   for (const c of d.clauses) {
@@ -114,7 +124,7 @@ export function compileData(ctx: Ctx, m: ModuleInfo, d: DataDecl): DataInfo | un
       ok = false;
       continue;
     }
-    if (head !== 'field' && head !== 'features' && seen.has(head)) {
+    if (!REPEATED_CLAUSES.has(head) && seen.has(head)) {
       report(ctx, 'duplicateClause', { head, block: 'data' }, { span: c.head.span });
       continue;
     }
@@ -180,6 +190,30 @@ export function compileData(ctx: Ctx, m: ModuleInfo, d: DataDecl): DataInfo | un
         members.set(c.body.name.name, { type: { kind: 'tensor', dtype: 'f32', axes: [STOCK] }, source: { kind: 'field', name: c.body.name.name } });
         break;
       }
+      case 'target': {
+        // target mkt = <expression>: an extra per-stock target for losses; it may read the future.
+        if (c.body.kind !== 'DefBody') {
+          report(ctx, 'typeMismatch', { expected: 'target name = expression', found: 'another form' }, { span: c.span });
+          ok = false;
+          break;
+        }
+        const name = c.body.name.name;
+        if (targetSpans.has(name) || name === 'label' || name === 'mask' || name === 'features') {
+          report(ctx, 'duplicateDeclaration', { name }, { span: c.body.name.span });
+          ok = false;
+          break;
+        }
+        targetSpans.set(name, c.body.name.span);
+        const x = toFeatureExpr({ ctx, module: m, vars: new Map(), allowFuture: true }, c.body.value);
+        if (!x) {
+          ok = false;
+          break;
+        }
+        (spec.targets ??= {})[name] = { expr: x, process: [] };
+        targetHorizons.set(name, lookahead(x));
+        members.set(name, { type: { kind: 'tensor', dtype: 'f32', axes: [STOCK] }, source: { kind: 'target', name } });
+        break;
+      }
       case 'process': {
         if (c.body.kind !== 'EntriesBody') {
           report(ctx, 'typeMismatch', { expected: 'process features: [...], label: [...]', found: 'another form' }, { span: c.span });
@@ -188,25 +222,37 @@ export function compileData(ctx: Ctx, m: ModuleInfo, d: DataDecl): DataInfo | un
         for (const en of c.body.entries) {
           const which = en.key.name;
           if (which !== 'features' && which !== 'label') {
-            report(ctx, 'unknownSetting', { key: which, block: 'process', known: 'features, label' }, { span: en.key.span });
+            targetProcess.push(en);
             continue;
           }
-          const v = evalExpr(ctx, ss, en.value);
-          if (v.k !== 'list') {
-            if (v.k !== 'poison') report(ctx, 'typeMismatch', { expected: 'a list of processors', found: describe(v) }, { span: en.value.span });
-            continue;
-          }
-          const items = en.value.kind === 'List' ? en.value.items : [];
-          const list: Processor[] = [];
-          v.items.forEach((it, i) => {
-            const p = readProcessor(ctx, it, items[i]?.span ?? en.value.span, spec.segments, which === 'label');
-            if (p) list.push(p);
-          });
-          spec.process[which] = list;
+          const list = readProcessors(ctx, ss, en, spec.segments, which === 'label');
+          if (list) spec.process[which] = list;
         }
         break;
       }
     }
+  }
+  for (const [name, span] of targetSpans) {
+    if (!spec.features[name] && !spec.fields[name]) continue;
+    report(ctx, 'duplicateDeclaration', { name }, { span });
+    ok = false;
+  }
+  for (const en of targetProcess) {
+    const target = spec.targets?.[en.key.name];
+    if (!target) {
+      report(ctx, 'unknownSetting', { key: en.key.name, block: 'process', known: ['features', 'label', ...targetHorizons.keys()].join(', ') }, { span: en.key.span });
+      continue;
+    }
+    const list = readProcessors(ctx, ss, en, spec.segments, true);
+    if (!list) continue;
+    // A target keeps every row: rows are the label's business; a loss skips rows whose target is NaN.
+    const bad = list.findIndex((p) => p.kind === 'dropna' || p.kind === 'dropna_label' || p.kind === 'drop_col' || p.kind === 'filter_col');
+    if (bad >= 0) {
+      const at = en.value.kind === 'List' ? (en.value.items[bad]?.span ?? en.value.span) : en.value.span;
+      report(ctx, 'badAttribute', { name: `processor for target ${en.key.name}`, value: list[bad]!.kind }, { span: at, hints: ['a target keeps every row of the day; a loss skips rows whose target is NaN'] });
+      continue;
+    }
+    target.process = list;
   }
   if (!hasLabel) {
     report(ctx, 'missingClause', { head: 'label', block: 'data' }, { span: d.name.span });
@@ -222,9 +268,25 @@ export function compileData(ctx: Ctx, m: ModuleInfo, d: DataDecl): DataInfo | un
       ok = false;
     }
   }
-  const info: DataInfo = { name: d.name.name, spec, source: source!, members, labelHorizon };
+  const info: DataInfo = { name: d.name.name, spec, source: source!, members, labelHorizon, targetHorizons };
   dataCache.set(d, ok ? info : null);
   return ok ? info : undefined;
+}
+
+/** One `process` entry's processor list (undefined after reporting). */
+function readProcessors(ctx: Ctx, ss: Scope, en: RecordEntry, segments: DatasetSpec['segments'], forLabel: boolean): Processor[] | undefined {
+  const v = evalExpr(ctx, ss, en.value);
+  if (v.k !== 'list') {
+    if (v.k !== 'poison') report(ctx, 'typeMismatch', { expected: 'a list of processors', found: describe(v) }, { span: en.value.span });
+    return undefined;
+  }
+  const items = en.value.kind === 'List' ? en.value.items : [];
+  const list: Processor[] = [];
+  v.items.forEach((it, i) => {
+    const p = readProcessor(ctx, it, items[i]?.span ?? en.value.span, segments, forLabel);
+    if (p) list.push(p);
+  });
+  return list;
 }
 
 // ── graphs ───────────────────────────────────────────────────────────────────
@@ -416,7 +478,12 @@ function leakReported(ctx: Ctx): Set<string> {
   return s;
 }
 
-function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, memories: Map<string, MemoryPlan>, st: EntryState, extra: Map<string, Value>): Hooks {
+/**
+ * The hooks of one entry function. `model: true` marks the predict entry,
+ * which evaluates only the model clause: a target read there is Q4003 (the
+ * objectives evaluate the same clause again, so it is reported once, here).
+ */
+function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, memories: Map<string, MemoryPlan>, st: EntryState, extra: Map<string, Value>, opts: { model?: boolean } = {}): Hooks {
   const memoryOf = (v: Value, span: Span): MemoryPlan | undefined => {
     if (v.k === 'poison') return undefined;
     if (v.k !== 'decl' || v.decl.kind !== 'MemoryDecl') {
@@ -434,6 +501,7 @@ function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, me
       if (d.decl.name.name !== data.name) return report(ctx, 'wrongKind', { name: d.decl.name.name, expected: `this strategy's data (${data.name})`, found: 'another data source' }, { span });
       const mem = data.members.get(name);
       if (!mem) return report(ctx, 'noSuchField', { field: name, type: `data ${data.name} (has ${[...data.members.keys()].join(', ')})` }, { span });
+      if (mem.source.kind === 'target' && opts.model) return report(ctx, 'targetInModel', { name: `${data.name}.${name}` }, { span });
       return bindInput(st, `${data.name}.${name}`, mem.type, mem.source);
     }
     if (d.decl.kind === 'GraphDecl') {
@@ -491,11 +559,23 @@ function entryHooks(ctx: Ctx, data: DataInfo, graphs: Map<string, GraphPlan>, me
         report(ctx, 'typeMismatch', { expected: `${tensorText(want)} for memory ${mem.name}`, found: value.k === 'tensor' ? tensorText(value.type) : describe(value) }, { span });
         return;
       }
-      // A memory read before the label horizon may not hold anything computed from the label.
-      if (mem.lag < data.labelHorizon && !leakReported(ctx).has(mem.name) && dependsOnInput(sc.fn, value.id, (n) => st.bindings.get(n)?.source.kind === 'label')) {
+      // A memory read before the label's (or a target's) horizon may not hold anything computed from it.
+      const horizonOf = (n: string): number => {
+        const src = st.bindings.get(n)?.source;
+        return src?.kind === 'label' ? data.labelHorizon : src?.kind === 'target' ? (data.targetHorizons.get(src.name) ?? 0) : 0;
+      };
+      const horizon = Math.max(data.labelHorizon, ...data.targetHorizons.values());
+      let leak = 0;
+      if (mem.lag < horizon && !leakReported(ctx).has(mem.name)) {
+        for (const b of st.bindings.values()) {
+          const h = horizonOf(b.name);
+          if (h > mem.lag && h > leak && dependsOnInput(sc.fn, value.id, (n) => n === b.name)) leak = h;
+        }
+      }
+      if (leak > 0) {
         leakReported(ctx).add(mem.name);
         const lagEntry = decl.k === 'decl' && decl.decl.kind === 'MemoryDecl' ? decl.decl.settings?.entries.find((e) => e.key.name === 'lag') : undefined;
-        report(ctx, 'memoryLeak', { memory: mem.name, lag: mem.lag, horizon: data.labelHorizon }, {
+        report(ctx, 'memoryLeak', { memory: mem.name, lag: mem.lag, horizon: leak }, {
           span: lagEntry?.value.span ?? span,
           related: lagEntry ? [{ span, message: 'this write stores a value computed from the label' }] : [],
         });
@@ -762,7 +842,7 @@ export function elaborateStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): Str
 
   // predict entry
   const predSt: EntryState = { fn: newBuilder(`${prefix}.model`), bindings: new Map() };
-  const predScope = entryScope(ctx, m, predSt, entryHooks(ctx, data, graphs, memories, predSt, new Map()), modelExpr);
+  const predScope = entryScope(ctx, m, predSt, entryHooks(ctx, data, graphs, memories, predSt, new Map(), { model: true }), modelExpr);
   const predValue = evalExpr(ctx, predScope, modelExpr);
   const pred = checkPrediction(ctx, predValue, modelExpr.span);
   if (!pred) return undefined;

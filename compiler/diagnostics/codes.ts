@@ -119,6 +119,9 @@ export const codes = {
   memoryLeak: def<{ memory: S; lag: N; horizon: N }>('Q4002', 'error',
     (p) => `memory ${p.memory} is readable after ${p.lag} days, but its values are written with labels that look ${p.horizon} days ahead`,
     (p) => `use lag: ${p.horizon} or more, or values written today would leak tomorrow's label`),
+  targetInModel: def<{ name: S }>('Q4003', 'error',
+    (p) => `${p.name} is a target: only a loss may read it, never the model`,
+    (p) => `a target may read the future, as the label does; pass it to the loss instead (loss: my_loss(pred, label, ${p.name}))`),
 
   // ── Q5xxx data ───────────────────────────────────────────────────────────
   // 50xx feature expressions

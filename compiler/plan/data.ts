@@ -9,8 +9,9 @@
  * order (`Ref`, `Mean`, `Corr`, `Greater`, ...); infix operators use
  * `Add Sub Mul Div Power Gt Ge Lt Le Eq Ne And Or`, prefix ones `Neg Not`.
  * Window lengths and quantiles are `const` arguments. Cross-sectional
- * operators are `cs_rank`, `cs_zscore`, `cs_demean` (the optional group is a
- * `field` argument, e.g. `{ kind: 'field', name: 'industry' }`).
+ * operators are `cs_rank`, `cs_zscore`, `cs_demean`, `cs_mean` (the optional
+ * group of the last two is a `field` argument, e.g. `{ kind: 'field', name:
+ * 'industry' }`).
  */
 export type FeatureExpr =
   | { kind: 'field'; name: string }
@@ -55,11 +56,31 @@ export type Processor =
   | { kind: 'process_inf' }
   | { kind: 'drop_col'; columns: string[] }
   | { kind: 'filter_col'; columns: string[] }
-  | { kind: 'tanh' };
+  | { kind: 'tanh' }
+  /**
+   * Class index 0..q-1 from the q-quantiles of the fit window's finite values
+   * (pandas' linear interpolation; a value equal to an edge falls in the lower
+   * class, as pd.cut's right-closed bins). Where every day's values are
+   * constant across its stocks (a daily aggregate such as cs_mean), each day
+   * counts once (Qlib ADD's quantiles of the daily means); otherwise each
+   * sample counts once. NaN stays NaN.
+   */
+  | { kind: 'qcut'; q: number; fitStart: string; fitEnd: string };
 
 export interface DateRange {
   start: string;
   end: string;
+}
+
+/**
+ * An extra per-stock daily target (`target mkt = ...`): like the label it may
+ * read the future and its processors run as the label's do (fitted on their
+ * fit window; the processed values on the learn segments, the raw ones
+ * elsewhere); only losses read it.
+ */
+export interface TargetSpec {
+  expr: FeatureExpr;
+  process: Processor[];
 }
 
 export interface DatasetSpec {
@@ -69,6 +90,8 @@ export interface DatasetSpec {
   label: FeatureExpr;
   /** Extra per-stock daily inputs (`field cap = $cap / 1e9`). */
   fields: Record<string, FeatureExpr>;
+  /** Extra training targets for losses (`target mkt = ...`, `process mkt: [...]`); absent = none. */
+  targets?: Record<string, TargetSpec>;
   /** Universe name in the `universe` table (e.g. 'csi300'); absent = every stock with data. */
   universe?: string;
   /** Processors for features ("infer": applied to every segment) and for labels ("learn": train/valid only). */

@@ -30,6 +30,8 @@ export type InputSource =
   | { kind: 'features'; set: string }
   | { kind: 'label' }
   | { kind: 'field'; name: string }
+  /** a data block's `target` (losses only): Float[N], NaN where a row has none */
+  | { kind: 'target'; name: string }
   | { kind: 'mask' }
   | { kind: 'graph'; graph: string; part: 'matrix' | 'live' }
   | { kind: 'memory'; memory: string; window: number }

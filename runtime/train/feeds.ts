@@ -1,6 +1,6 @@
 // Feeds: turn the dataset's cross-sections and sample batches into the input
 // tensors an entry function's bindings ask for (features, label, mask, extra
-// fields, graph matrices, step/epoch). This is the only place where data
+// fields, targets, graph matrices, step/epoch). This is the only place where data
 // becomes tensors.
 //
 // Assumes: tensors are created inside the trainer's tf.tidy / tape.
@@ -24,6 +24,7 @@ interface Rows {
   features: Record<string, Float32Array>;
   fields: Record<string, Float32Array>;
   label: Float32Array;
+  targets: Record<string, Float32Array>;
   mask?: Uint8Array;
   instruments?: string[];
   /** daily batches: the panel day index */
@@ -95,6 +96,12 @@ function tensorsFor(r: Rows, bindings: InputBinding[], extra: { step: number; ep
         out[b.name] = tf.tensor1d(data, 'float32');
         break;
       }
+      case 'target': {
+        const data = r.targets[s.name];
+        if (!data) throw new DiagnosticError(diag('missingInput', { name: b.name, fn: 'the loss (the dataset has no such target)' }));
+        out[b.name] = tf.tensor1d(data, 'float32');
+        break;
+      }
       case 'graph': {
         if (!extra.graph || !r.instruments) throw new DiagnosticError(diag('graphUsage', { problem: `graph ${s.graph} needs daily batches (batch: days)` }));
         const data = extra.graph(s.graph, s.part, r.instruments);
@@ -141,7 +148,7 @@ function dayFeed(cs: CrossSection, extra: Extra): Feed {
   let keys: RowKeys | undefined;
   const getKeys = (): RowKeys =>
     (keys ??= { inst: Int32Array.from(cs.instruments, (s) => extra.instIndex.get(s) ?? 0), day: new Int32Array(cs.instruments.length).fill(cs.dayIndex) });
-  const rows: Rows = { rows: cs.instruments.length, features: cs.features, fields: cs.fields, label: cs.label, mask: cs.mask, instruments: cs.instruments, day: cs.dayIndex, keys: getKeys };
+  const rows: Rows = { rows: cs.instruments.length, features: cs.features, fields: cs.fields, label: cs.label, targets: cs.targets, mask: cs.mask, instruments: cs.instruments, day: cs.dayIndex, keys: getKeys };
   return {
     rows: cs.instruments.length,
     day: cs.day,
@@ -152,7 +159,7 @@ function dayFeed(cs: CrossSection, extra: Extra): Feed {
   };
 }
 
-/** Plain arrays of a sample batch for the replica pool (features, label and fields only). */
+/** Plain arrays of a sample batch for the replica pool (features, label, fields and targets only). */
 function batchArrays(b: Batch, bindings: InputBinding[]): Record<string, { data: Float32Array; shape: number[] }> | undefined {
   const out: Record<string, { data: Float32Array; shape: number[] }> = {};
   for (const bd of bindings) {
@@ -161,6 +168,7 @@ function batchArrays(b: Batch, bindings: InputBinding[]): Record<string, { data:
     if (s.kind === 'features' && b.features[s.set]) out[bd.name] = { data: b.features[s.set]!, shape: shapeOf(t, b.size, bd.name) };
     else if (s.kind === 'label') out[bd.name] = { data: b.label, shape: [b.size] };
     else if (s.kind === 'field' && b.fields[s.name]) out[bd.name] = { data: b.fields[s.name]!, shape: [b.size] };
+    else if (s.kind === 'target' && b.targets[s.name]) out[bd.name] = { data: b.targets[s.name]!, shape: [b.size] };
     else return undefined;
   }
   return out;
@@ -168,7 +176,7 @@ function batchArrays(b: Batch, bindings: InputBinding[]): Record<string, { data:
 
 function batchFeed(b: Batch, extra: Extra): Feed {
   const keys = (): RowKeys => ({ inst: b.instrumentIndex, day: b.dayIndex });
-  const rows: Rows = { rows: b.size, features: b.features, fields: b.fields, label: b.label, keys };
+  const rows: Rows = { rows: b.size, features: b.features, fields: b.fields, label: b.label, targets: b.targets, keys };
   return {
     rows: b.size,
     keys,

@@ -527,7 +527,7 @@ async function stagePool(o: TrainOptions, stage: StagePlan, keys: string[]): Pro
   if (!o.workers || o.workers === 1 || stage.batch.kind !== 'samples' || stage.accumulate !== 1 || stage.lrSchedule.kind !== 'constant') return undefined;
   const f = o.program.functions[stage.objective.fn]!;
   if (f.nodes.some((n) => n.op === 'batch_norm' || n.op === 'memory_write')) return undefined;
-  if (stage.objective.inputs.some((b) => b.source.kind !== 'features' && b.source.kind !== 'label' && b.source.kind !== 'field')) return undefined;
+  if (stage.objective.inputs.some((b) => !['features', 'label', 'field', 'target'].includes(b.source.kind))) return undefined;
   const x = stage.objective.inputs.find((b) => b.source.kind === 'features');
   const steps = x && x.type.kind === 'tensor' ? x.type.axes.slice(1, -1).reduce((p, a) => p * (typeof a.size === 'number' ? a.size : 1), 1) : 1;
   const workers = o.workers === 'auto' ? chooseWorkers(stage.batch.size * steps) : o.workers;

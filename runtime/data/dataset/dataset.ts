@@ -7,11 +7,13 @@
 // Qlib's handler) → fit each set's feature processors on their fit windows
 // (fit.ts) → flat sets are processed in place once (memory neutral); window
 // sets are processed day by day on demand (never 360 materialised columns) →
-// label processors (Qlib's "learn" chain) are fitted and applied once.
+// label processors (Qlib's "learn" chain) are fitted and applied once; so
+// is each target's chain (`target mkt = ...`: extra per-stock targets for
+// losses, fitted and applied like the label's, never dropping a row).
 //
 // Segments: the learn segments (default train, valid) get the processed
-// label and the label chain's row drops; every other segment gets the raw
-// label (Qlib's DK_I). `mask` marks rows the processors keep; `rawLabel` is
+// label (and processed targets) and the label chain's row drops; every other
+// segment gets the raw label and raw targets (Qlib's DK_I). `mask` marks rows the processors keep; `rawLabel` is
 // always the unprocessed label (for IC).
 
 import type { DatasetSpec, FeatureExpr, FeatureSet, WindowFeatureSet } from '../../../compiler/plan/data.js';
@@ -25,7 +27,7 @@ import { firstDataDays } from '../expr/kernels/layout.js';
 import { defaultThreads } from '../expr/pool.js';
 import type { Semantics } from '../expr/graph.js';
 import { membershipMask, dayRange, type MembershipSpan } from './membership.js';
-import { compileFeatureStages, compileLabelStages, runStages, type Stage } from './processors.js';
+import { compileFeatureStages, compileLabelStages, compileTargetStages, runStages, type Stage } from './processors.js';
 import { batchIndices, seededRng, shuffleInPlace } from './sampler.js';
 import { fitStages } from './fit.js';
 import { buildRowStore, dayRows, flatSource, windowSource, type DayRows } from './source.js';
@@ -58,6 +60,8 @@ export interface CrossSection {
   /** Processed label on learn segments, raw label elsewhere. */
   label: Float32Array;
   rawLabel: Float32Array;
+  /** Each target (spec.targets), processed on learn segments, raw elsewhere; NaN where the row is not kept. [N] */
+  targets: Record<string, Float32Array>;
   /** 1 = row kept by the processors (members always appear; dropped rows have mask 0). */
   mask: Uint8Array;
 }
@@ -69,6 +73,8 @@ export interface Batch {
   fields: Record<string, Float32Array>;
   label: Float32Array;
   rawLabel: Float32Array;
+  /** Each target, as in CrossSection.targets. */
+  targets: Record<string, Float32Array>;
   /** Panel day and instrument index of each sample. */
   dayIndex: Int32Array;
   instrumentIndex: Int32Array;
@@ -80,6 +86,7 @@ export interface FittedStage {
   kind: string;
   center?: Float64Array;
   scale?: Float64Array;
+  edges?: Float64Array;
 }
 
 export interface Dataset {
@@ -89,6 +96,8 @@ export interface Dataset {
   main: string;
   /** Fitted parameters per feature set, and for the label under `label`. */
   fitted: Record<string, FittedStage[]>;
+  /** Fitted parameters of each target's chain. */
+  targetsFitted: Record<string, FittedStage[]>;
   days(segment: string): string[];
   /** Indices into days(segment): chronological, or shuffled with a seed. */
   dayOrder(segment: string, opts?: { shuffle?: boolean; seed?: number }): number[];
@@ -150,6 +159,9 @@ export async function buildDataset(panel: Panel, spec: DatasetSpec, opts: Datase
     featureStages[name] = compileFeatureStages(spec.process.features, names.length, name, (n) => probe.matches(n), diagnostics);
   }
   const labelStages = compileLabelStages(spec.process.label, diagnostics);
+  const targetNames = Object.keys(spec.targets ?? {});
+  const targetStages: Record<string, Stage[]> = {};
+  for (const name of targetNames) targetStages[name] = compileTargetStages(spec.targets![name]!.process, name, diagnostics);
   if (hasErrors(diagnostics)) throw new DiagnosticError(diagnostics);
 
   // Evaluate everything the spec reads.
@@ -162,6 +174,7 @@ export async function buildDataset(panel: Panel, spec: DatasetSpec, opts: Datase
   if (opts.threads !== undefined) evalOpts.threads = opts.threads;
   const f32Exprs: NamedExpr[] = [{ name: '\0label', expr: spec.label }];
   for (const [name, e] of Object.entries(spec.fields)) f32Exprs.push({ name: `\0field:${name}`, expr: e });
+  for (const name of targetNames) f32Exprs.push({ name: `\0target:${name}`, expr: spec.targets![name]!.expr });
   const f64Exprs: NamedExpr[] = [];
   for (const name of setNames) {
     const set = spec.features[name]!;
@@ -236,6 +249,24 @@ export async function buildDataset(panel: Panel, spec: DatasetSpec, opts: Datase
       learnKeep.set(keep.subarray(0, n), off);
     }
   }
+  // Target chains: fitted and applied as the label's, over the rows the features keep; they drop no rows.
+  const targets: { name: string; raw: Float32Array; processed: Float32Array }[] = [];
+  for (const name of targetNames) {
+    const raw = buildRowStore([col32.get(`\0target:${name}`)!], rows);
+    const processed = raw.slice();
+    const stages = targetStages[name]!;
+    await fitStages({ source: flatSource(`target ${name}`, [name], processed, rows), stages, days: panel.days, dayRows: rows, baseKeep: inferKeep, budgetBytes, diagnostics, threads });
+    const one = Int32Array.of(0);
+    const keep = new Uint8Array(nI);
+    for (let t = 0; t < nD; t++) {
+      const off = rows.offsets[t]!;
+      const n = rows.offsets[t + 1]! - off;
+      if (!n || !stages.length) continue;
+      keep.set(inferKeep.subarray(off, off + n));
+      runStages(stages, 0, stages.length, processed.subarray(off, off + n), n, one, keep, off);
+    }
+    targets.push({ name, raw, processed });
+  }
   const tFit = performance.now();
 
   const extra = Object.keys(spec.fields).map((name) => [name, buildRowStore([col32.get(`\0field:${name}`)!], rows)] as const);
@@ -263,6 +294,12 @@ export async function buildDataset(panel: Panel, spec: DatasetSpec, opts: Datase
     for (let r = 0; r < n; r++) if (!keep[r]) lab[r] = NaN;
     const fields: Record<string, Float32Array> = {};
     for (const [name, col] of extra) fields[name] = col.slice(off, off + n);
+    const tgt: Record<string, Float32Array> = {};
+    for (const tg of targets) {
+      const v = (learn.has(segment) ? tg.processed : tg.raw).slice(off, off + n);
+      for (let r = 0; r < n; r++) if (!keep[r]) v[r] = NaN;
+      tgt[tg.name] = v;
+    }
     return {
       day: panel.days[t]!,
       dayIndex: t,
@@ -272,6 +309,7 @@ export async function buildDataset(panel: Panel, spec: DatasetSpec, opts: Datase
       fields,
       label: lab,
       rawLabel: rawLabel.slice(off, off + n),
+      targets: tgt,
       mask: keep,
     };
   };
@@ -292,6 +330,7 @@ export async function buildDataset(panel: Panel, spec: DatasetSpec, opts: Datase
       ...Object.fromEntries(setNames.map((n) => [n, featureStages[n]!.map(fittedView)])),
       label: labelStages.map(fittedView),
     },
+    targetsFitted: Object.fromEntries(targetNames.map((n) => [n, targetStages[n]!.map(fittedView)])),
     days: (segment) => {
       const [a, b] = segRange(segment);
       return panel.days.slice(a, b);
@@ -324,6 +363,11 @@ export async function buildDataset(panel: Panel, spec: DatasetSpec, opts: Datase
         for (const name of setNames) features[name] = readers[name]!.rows(picks);
         const fields: Record<string, Float32Array> = {};
         for (const [name, col] of extra) fields[name] = Float32Array.from(picks, (p) => col[p]!);
+        const tgt: Record<string, Float32Array> = {};
+        for (const tg of targets) {
+          const col = learn.has(segment) ? tg.processed : tg.raw;
+          tgt[tg.name] = Float32Array.from(picks, (p) => col[p]!);
+        }
         yield {
           size: picks.length,
           x: features[main]!,
@@ -331,6 +375,7 @@ export async function buildDataset(panel: Panel, spec: DatasetSpec, opts: Datase
           fields,
           label: Float32Array.from(picks, (p) => lab[p]!),
           rawLabel: Float32Array.from(picks, (p) => rawLabel[p]!),
+          targets: tgt,
           dayIndex: Int32Array.from(picks, (p) => rows.dayOf[p]!),
           instrumentIndex: Int32Array.from(picks, (p) => rows.rows[p]!),
         };
@@ -346,6 +391,7 @@ function fittedView(st: Stage): FittedStage {
   const v: FittedStage = { kind: st.proc.kind };
   if (st.center) v.center = st.center;
   if (st.scale) v.scale = st.scale;
+  if (st.edges) v.edges = st.edges;
   return v;
 }
 

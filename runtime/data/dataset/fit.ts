@@ -1,6 +1,10 @@
-// Fitting the fitted processors (RobustZScoreNorm, ZScoreNorm, MinMaxNorm)
-// on their fit window only, per column, pooled over every kept row of every
-// day in [fitStart, fitEnd] — Qlib's semantics.
+// Fitting the fitted processors (RobustZScoreNorm, ZScoreNorm, MinMaxNorm,
+// qcut) on their fit window only, per column, pooled over every kept row of
+// every day in [fitStart, fitEnd] — Qlib's semantics. qcut's edges are the
+// q-quantiles (pandas' linear interpolation) of the finite values; where a
+// column's values are constant within every fit day (a daily aggregate such
+// as cs_mean) each day counts once, as Qlib's ADD takes the quantiles of the
+// daily means; otherwise each kept row counts once.
 //
 // The values a stage is fitted on are the outputs of the stages before it,
 // built day by day from the column source, a chunk of columns at a time, so
@@ -41,6 +45,7 @@ export async function fitStages(ctx: FitContext): Promise<void> {
 }
 
 async function fitStage(ctx: FitContext, k: number): Promise<void> {
+  if (ctx.stages[k]!.proc.kind === 'qcut') return fitQcut(ctx, k);
   const { source, stages, days, dayRows: dr } = ctx;
   const st = stages[k]!;
   const proc = st.proc as Extract<Stage['proc'], { fitStart: string }>;
@@ -126,6 +131,86 @@ async function fitStage(ctx: FitContext, k: number): Promise<void> {
       st.scale[cols[c]!] = scale;
     }
   }
+}
+
+/**
+ * qcut: gather each column's finite fit values after the stages before it,
+ * day by day (one column at a time: the label's and targets' chains have one),
+ * noting whether every day's values are equal; the edges come from one value
+ * per day when they are, else from every value.
+ */
+function fitQcut(ctx: FitContext, k: number): void {
+  const { source, stages, days, dayRows: dr } = ctx;
+  const st = stages[k]!;
+  const proc = st.proc as Extract<Stage['proc'], { kind: 'qcut' }>;
+  const q = proc.q;
+  const nCols = source.names.length;
+  const aliveIn = k > 0 ? stages[k - 1]!.alive : new Uint8Array(nCols).fill(1);
+  st.edges = new Float64Array(nCols * (q - 1)).fill(NaN);
+  const [a, b] = dayRange(days, proc.fitStart, proc.fitEnd);
+  let total = 0;
+  let widest = 0;
+  for (let t = a; t < b; t++) {
+    const n = dr.offsets[t + 1]! - dr.offsets[t]!;
+    total += n;
+    widest = Math.max(widest, n);
+  }
+  if (total === 0) {
+    ctx.diagnostics.push(diag('datasetEmptyFitWindow', { start: proc.fitStart, end: proc.fitEnd }));
+    return;
+  }
+  const needsWholeRows = stages.slice(0, k).some((s) => s.proc.kind === 'dropna' || s.proc.kind === 'dropna_label');
+  const groups = needsWholeRows ? [Int32Array.from(Array.from({ length: nCols }, (_, j) => j).filter((j) => aliveIn[j]))] : Array.from({ length: nCols }, (_, j) => j).filter((j) => aliveIn[j]).map((j) => Int32Array.of(j));
+  const keep = new Uint8Array(widest);
+  for (const cols of groups) {
+    const C = cols.length;
+    const block = new Float32Array(widest * C);
+    const vals = Array.from({ length: C }, () => new Float32Array(total));
+    const perDay = Array.from({ length: C }, () => new Float32Array(b - a));
+    const counts = new Int32Array(C);
+    const dayCounts = new Int32Array(C);
+    const constant = new Uint8Array(C).fill(1);
+    for (let t = a; t < b; t++) {
+      const off = dr.offsets[t]!;
+      const n = dr.offsets[t + 1]! - off;
+      if (n === 0) continue;
+      source.fill(t, off, n, cols, block);
+      for (let r = 0; r < n; r++) keep[r] = ctx.baseKeep ? ctx.baseKeep[off + r]! : 1;
+      runStages(stages, 0, k, block, n, cols, keep, off);
+      for (let c = 0; c < C; c++) {
+        const m0 = counts[c]!;
+        let m = m0;
+        for (let r = 0; r < n; r++) {
+          const v = block[r * C + c]!;
+          if (keep[r] && Number.isFinite(v)) vals[c]![m++] = v;
+        }
+        counts[c] = m;
+        if (m === m0) continue;
+        const first = vals[c]![m0]!;
+        for (let p = m0 + 1; p < m && constant[c]; p++) if (vals[c]![p] !== first) constant[c] = 0;
+        perDay[c]![dayCounts[c]!++] = first;
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      const pool = constant[c] ? perDay[c]!.subarray(0, dayCounts[c]!) : vals[c]!.subarray(0, counts[c]!);
+      st.edges.set(quantileEdges(pool, q), cols[c]! * (q - 1));
+    }
+  }
+}
+
+/** The q-1 inner q-quantiles of some values (pandas' linear interpolation); NaN when there are none. */
+export function quantileEdges(values: Float64Array | Float32Array, q: number): Float64Array {
+  const out = new Float64Array(q - 1).fill(NaN);
+  const n = values.length;
+  if (n === 0) return out;
+  const sorted = Float64Array.from(values).sort();
+  for (let k = 1; k < q; k++) {
+    const h = ((n - 1) * k) / q;
+    const lo = Math.floor(h);
+    const hi = Math.min(n - 1, lo + 1);
+    out[k - 1] = sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+  }
+  return out;
 }
 
 /** Columns gathered together per sweep of the source in the fast path. */

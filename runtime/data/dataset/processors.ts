@@ -8,8 +8,10 @@
 // cross-sectional stages use kept rows only, as Qlib's per-date groupby sees
 // only rows still in its frame.
 //
-// Fitted stages (robust_zscore, zscore, minmax) hold per-column parameters
-// indexed by the set's original column number; fit.ts fills them.
+// Fitted stages (robust_zscore, zscore, minmax, qcut) hold per-column
+// parameters indexed by the set's original column number; fit.ts fills them.
+// qcut gives class indices 0..q-1 against its fitted edges (a value equal to
+// an edge falls in the lower class, as pd.cut's right-closed bins).
 
 import type { Processor } from '../../../compiler/plan/data.js';
 import type { Diagnostic } from '../../../compiler/diagnostics/diagnostic.js';
@@ -20,6 +22,8 @@ export interface Stage {
   /** Fitted per-column parameters: centre (median / mean / min) and scale (1.4826·(MAD+1e-12) / std / max-min). */
   center?: Float64Array;
   scale?: Float64Array;
+  /** qcut: the q-1 ascending edges of each column, column j at [j·(q-1), (j+1)·(q-1)); NaN where the fit had no values. */
+  edges?: Float64Array;
   /** Columns alive after this stage (drop_col / filter_col change it). */
   alive: Uint8Array;
   /**
@@ -29,9 +33,9 @@ export interface Stage {
   rowFilter?: Uint8Array;
 }
 
-export const FITTED = new Set(['robust_zscore', 'zscore', 'minmax']);
+export const FITTED = new Set(['robust_zscore', 'zscore', 'minmax', 'qcut']);
 /** Stages whose result for a row depends only on that row. */
-const ROW_LOCAL = new Set(['robust_zscore', 'zscore', 'minmax', 'fillna', 'tanh', 'dropna', 'drop_col', 'filter_col']);
+const ROW_LOCAL = new Set(['robust_zscore', 'zscore', 'minmax', 'fillna', 'tanh', 'dropna', 'drop_col', 'filter_col', 'qcut']);
 
 export function isRowLocal(stages: readonly Stage[]): boolean {
   return stages.every((s) => ROW_LOCAL.has(s.proc.kind));
@@ -137,6 +141,31 @@ export function compileFeatureStages(
   return stages;
 }
 
+/**
+ * Compile a target's processor list (a one-column block, like the label's).
+ * A target keeps every row (rows are the label's business; a loss skips rows
+ * whose target is NaN), so row drops and column selections are refused.
+ */
+export function compileTargetStages(procs: readonly Processor[], target: string, diagnostics: Diagnostic[]): Stage[] {
+  const stages: Stage[] = [];
+  for (const p of procs) {
+    if (p.kind === 'dropna' || p.kind === 'dropna_label' || p.kind === 'drop_col' || p.kind === 'filter_col') {
+      diagnostics.push(diag('datasetProcessorPlacement', { processor: p.kind, reason: `target ${target} keeps every row; a loss skips rows whose target is NaN` }));
+      continue;
+    }
+    stages.push({ proc: p, alive: new Uint8Array([1]) });
+  }
+  return stages;
+}
+
+/** Class of v against ascending edges e[at .. at+k): the number of edges below v; NaN stays NaN, as does any v when the edges are NaN. */
+export function qcutClass(v: number, e: Float64Array, at: number, k: number): number {
+  if (v !== v || e[at] !== e[at]) return NaN;
+  let c = 0;
+  while (c < k && v > e[at + c]!) c++;
+  return c;
+}
+
 /** Compile the label (learn) processor list; the label is column 0 of a one-column block. */
 export function compileLabelStages(procs: readonly Processor[], diagnostics: Diagnostic[]): Stage[] {
   const stages: Stage[] = [];
@@ -203,6 +232,14 @@ export function applyStage(st: Stage, block: Float32Array, rows: number, cols: I
     case 'tanh':
       for (let k = 0; k < rows * C; k++) block[k] = Math.tanh(block[k]! - 1);
       return;
+    case 'qcut': {
+      const k = p.q - 1;
+      for (let c = 0; c < C; c++) {
+        const at = cols[c]! * k;
+        for (let r = 0; r < rows; r++) block[r * C + c] = qcutClass(block[r * C + c]!, st.edges!, at, k);
+      }
+      return;
+    }
     case 'dropna':
     case 'dropna_label':
       for (let r = 0; r < rows; r++) {

@@ -19,7 +19,7 @@ import { diag } from '../../../compiler/diagnostics/codes.js';
  *  s  integer shift, any sign (negative reads the future)
  *  e  EMA window: 0 (expanding quirk), 0 < N < 1 (alpha) or N >= 1 (span)
  *  q  quantile in [0, 1]
- *  g  optional group field (cs_demean)
+ *  g  optional group field (cs_demean, cs_mean)
  */
 export type ArgKind = 'x' | 'w' | 'i' | 's' | 'e' | 'q' | 'g';
 
@@ -88,6 +88,7 @@ const list: OpSpec[] = [
   op('cs_rank', 'cross-section', ['x'], 'per day: percentile rank (0..1] across instruments, average ties'),
   op('cs_zscore', 'cross-section', ['x'], 'per day: (x - mean) / std (ddof=1) across instruments'),
   op('cs_demean', 'cross-section', ['x', 'g'], 'per day: x minus the mean of its group (or of all instruments)'),
+  op('cs_mean', 'cross-section', ['x', 'g'], 'per day: the mean of x over its group (or over all instruments), NaN skipped, given to every member'),
 ];
 
 export const OPS: ReadonlyMap<string, OpSpec> = new Map(list.map((s) => [s.name, s]));
@@ -97,7 +98,7 @@ export const UNSUPPORTED_QLIB_OPS: ReadonlySet<string> = new Set([
   'Mask', 'ChangeInstrument', 'TResample', 'P', 'PRef', 'Feature', 'PFeature',
 ]);
 
-/** Number of required arguments (cs_demean's group is optional). */
+/** Number of required arguments (the group of cs_demean and cs_mean is optional). */
 export function minArity(s: OpSpec): number {
   return s.args.filter((a) => a !== 'g').length;
 }

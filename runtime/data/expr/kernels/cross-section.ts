@@ -1,5 +1,5 @@
 // Cross-sectional kernels (Quiver additions; Qlib has these only as
-// processors): cs_rank, cs_zscore, cs_demean(x, group?).
+// processors): cs_rank, cs_zscore, cs_demean(x, group?), cs_mean(x, group?).
 //
 // Per day, over the instruments that are members that day (Layout.universe,
 // all when absent) and whose value is not NaN:
@@ -8,6 +8,10 @@
 //             or zero spread; ±inf makes the day NaN)
 //   cs_demean x - mean of the instrument's group that day (group = value of
 //             the group series, NaN group → NaN), or of all members.
+//   cs_mean   the mean of x over the instrument's group that day (or over
+//             all members), given to every member — also one whose own x
+//             is NaN (a daily aggregate every stock of the day shares);
+//             NaN group → NaN, a group with no values → NaN.
 // Everything else is NaN. Outputs are equivariant under permutations of the
 // instruments (ties are broken by value only).
 
@@ -98,24 +102,55 @@ export function csDemeanKernel(L: Layout, out: Float64Array, ins: Float64Array[]
   const means = new Map<number, number>();
   out.fill(NaN);
   for (let t = 0; t < nD; t++) {
-    const m = gather(L, x, t, idx);
-    order.length = 0;
-    for (let k = 0; k < m; k++) {
-      const j = idx[k]! * nD + t;
-      if (!g || g[j] === g[j]) order.push(j);
+    groupMeans(L, x, g, t, idx, order, means);
+    for (const j of order) out[j] = x[j]! - means.get(g ? g[j]! : 0)!;
+  }
+}
+
+/**
+ * Group means of day t: `order` gets the members with a value (and a group),
+ * sorted by (group, value) so that sums do not depend on the instruments'
+ * order; `means` maps each group key (0 without groups) to its mean.
+ */
+function groupMeans(L: Layout, x: Float64Array, g: Float64Array | undefined, t: number, idx: Int32Array, order: number[], means: Map<number, number>): void {
+  const m = gather(L, x, t, idx);
+  const nD = L.nD;
+  order.length = 0;
+  for (let k = 0; k < m; k++) {
+    const j = idx[k]! * nD + t;
+    if (!g || g[j] === g[j]) order.push(j);
+  }
+  const key = (j: number): number => (g ? g[j]! : 0);
+  order.sort((p, q) => cmp(key(p), key(q)) || cmp(x[p]!, x[q]!));
+  means.clear();
+  for (let a = 0; a < order.length; ) {
+    const k0 = key(order[a]!);
+    let b = a;
+    let sum = 0;
+    while (b < order.length && key(order[b]!) === k0) sum += x[order[b++]!]!;
+    means.set(k0, sum / (b - a));
+    a = b;
+  }
+}
+
+export function csMeanKernel(L: Layout, out: Float64Array, ins: Float64Array[]): void {
+  const { nI, nD, universe } = L;
+  const x = ins[0]!;
+  const g = ins[1];
+  const idx = new Int32Array(nI);
+  const order: number[] = [];
+  const means = new Map<number, number>();
+  out.fill(NaN);
+  for (let t = 0; t < nD; t++) {
+    groupMeans(L, x, g, t, idx, order, means);
+    if (!means.size) continue;
+    for (let i = 0; i < nI; i++) {
+      const j = i * nD + t;
+      if (universe && universe[j] === 0) continue;
+      const key = g ? g[j]! : 0;
+      if (key !== key) continue;
+      const v = means.get(key);
+      if (v !== undefined) out[j] = v;
     }
-    const key = (j: number): number => (g ? g[j]! : 0);
-    // Group, then value: sums are formed in an order independent of the instruments' order.
-    order.sort((p, q) => cmp(key(p), key(q)) || cmp(x[p]!, x[q]!));
-    means.clear();
-    for (let a = 0; a < order.length; ) {
-      const k0 = key(order[a]!);
-      let b = a;
-      let sum = 0;
-      while (b < order.length && key(order[b]!) === k0) sum += x[order[b++]!]!;
-      means.set(k0, sum / (b - a));
-      a = b;
-    }
-    for (const j of order) out[j] = x[j]! - means.get(key(j))!;
   }
 }

@@ -9,7 +9,7 @@ import { orderKernel } from './order.js';
 import { regressionKernel } from './regression.js';
 import { pairKernel } from './pair.js';
 import { wmaKernel, ema0Kernel } from './weighted.js';
-import { csRankKernel, csZscoreKernel, csDemeanKernel } from './cross-section.js';
+import { csRankKernel, csZscoreKernel, csDemeanKernel, csMeanKernel } from './cross-section.js';
 
 export const KERNELS: Readonly<Record<string, Kernel>> = {
   ...elementwiseKernels,
@@ -41,4 +41,5 @@ export const KERNELS: Readonly<Record<string, Kernel>> = {
   cs_rank: csRankKernel,
   cs_zscore: csZscoreKernel,
   cs_demean: csDemeanKernel,
+  cs_mean: csMeanKernel,
 };

@@ -139,11 +139,20 @@ describe('elementwise and conditional', () => {
   });
 });
 
-describe('cross-sectional (cs_rank cs_zscore cs_demean)', () => {
+describe('cross-sectional (cs_rank cs_zscore cs_demean cs_mean)', () => {
   it('match the reference, inside and outside a universe', () => {
     fc.assert(
       fc.property(panelArb({ maxI: 6, maxD: 30 }), fc.boolean(), (tp, useUniverse) => {
-        const exprs = [call('cs_rank', x), call('cs_zscore', y), call('cs_demean', x), call('cs_demean', x, f('g')), call('Mean', call('cs_rank', x), k(3))];
+        const exprs = [
+          call('cs_rank', x),
+          call('cs_zscore', y),
+          call('cs_demean', x),
+          call('cs_demean', x, f('g')),
+          call('Mean', call('cs_rank', x), k(3)),
+          call('cs_mean', x),
+          call('cs_mean', y, f('g')),
+          call('Sub', x, call('cs_mean', call('Ref', y, k(-1)))),
+        ];
         if (useUniverse) checkAgainstReference(tp, exprs);
         else checkAgainstReference({ ...tp, universe: new Uint8Array(tp.universe.length).fill(1) }, exprs);
       }),

@@ -76,7 +76,9 @@ describe('parseQlibExpr', () => {
     expect(codes('Quantile($close, 5, 1.5)')).toEqual(['Q5004']);
     expect(codes('Ref($close, 0.5)')).toEqual(['Q5004']);
     expect(codes('cs_demean($close, 1)')).toEqual(['Q5004']);
-    expect(codes('Mean($close, 0.5) + Skew($close, 0) + EMA($close, 2.5) + cs_demean($close, $ind)')).toEqual([]);
+    expect(codes('cs_mean($close, 1)')).toEqual(['Q5004']);
+    expect(codes('cs_mean($close, $ind, $ind)')).toEqual(['Q5003']);
+    expect(codes('Mean($close, 0.5) + Skew($close, 0) + EMA($close, 2.5) + cs_demean($close, $ind) + cs_mean($close) + cs_mean($close, $ind)')).toEqual([]);
   });
 
   it('throws a DiagnosticError, never a plain error', () => {

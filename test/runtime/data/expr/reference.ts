@@ -302,6 +302,15 @@ function crossSection(fn: string, P: RefPanel, x: Series, g: Series | null): Ser
       const m = mean(vals);
       const sd = Math.sqrt(sampleVar(vals));
       for (const i of members) out[i]![t] = (x[i]![t]! - m) / sd;
+    } else if (fn === 'cs_mean') {
+      // Every member gets its group's mean, also one whose own value is NaN.
+      const keyed = members.filter((i) => !g || isNum(g[i]![t]!));
+      for (let i = 0; i < P.nI; i++) {
+        if (P.universe && !P.universe[i * P.nD + t]) continue;
+        if (g && !isNum(g[i]![t]!)) continue;
+        const same = keyed.filter((j) => !g || g[j]![t] === g[i]![t]);
+        if (same.length) out[i]![t] = mean(same.map((j) => x[j]![t]!));
+      }
     } else {
       const keyed = members.filter((i) => !g || isNum(g[i]![t]!));
       for (const i of keyed) {
@@ -378,7 +387,8 @@ export function referenceEval(e: FeatureExpr, P: RefPanel): Series {
     }
     case 'cs_rank':
     case 'cs_zscore':
-    case 'cs_demean': {
+    case 'cs_demean':
+    case 'cs_mean': {
       const out = crossSection(fn, P, arg(0), e.args.length > 1 ? arg(1) : null);
       return masked((i, t) => out[i]![t]!);
     }
