@@ -20,8 +20,14 @@ export interface Effects {
   market: { amp: number };
   /** GRU > Linear: tomorrow's return depends on tanh(r̃_t)·tanh(2ũ_t) (own return × volume shock). */
   temporal: { amp: number };
-  /** GATs > GRU: followers' returns follow their hidden cluster's leaders' idiosyncratic shocks of the day before. */
-  crossStock: { amp: number };
+  /**
+   * GATs > GRU. Default: followers' returns follow their hidden cluster's
+   * leaders' idiosyncratic shocks of the day before. `interaction: true`: the
+   * leaders share a market-wide factor ℓ_t and a follower's next return gets
+   * amp·tanh(r̃_i)·ℓ_t (continuation after the leaders rose, reversal after
+   * they fell) — a day-level summary Qlib's salience-style GAT can form.
+   */
+  crossStock: { amp: number; interaction: boolean };
   /** HIST: AR(1) concept factors on listed concepts; `shuffle` lists a permuted membership in `concepts`. */
   concepts: { amp: number; shuffle: boolean };
   /** HIST: AR(1) factors of the hidden clusters (not listed anywhere but `truth_hidden_cluster`). */
@@ -68,7 +74,7 @@ const BOOL: ParamRule = { kind: 'boolean' };
 export const EFFECT_RULES: { [K in EffectName]: { [P in keyof Effects[K]]: ParamRule } } = {
   market: { amp: AMP },
   temporal: { amp: AMP },
-  crossStock: { amp: AMP },
+  crossStock: { amp: AMP, interaction: BOOL },
   concepts: { amp: AMP, shuffle: BOOL },
   hidden: { amp: AMP },
   momentum: { amp: AMP },
@@ -93,7 +99,7 @@ export function defaultEffects(preset: PresetName): Effects {
   return {
     market: { amp: 1 },
     temporal: { amp: 0.3 * k },
-    crossStock: { amp: 0.3 * k },
+    crossStock: { amp: 0.3 * k, interaction: false },
     concepts: { amp: 0.5, shuffle: false },
     hidden: { amp: 0.45 },
     momentum: { amp: 0.12 * k },

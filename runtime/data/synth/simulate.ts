@@ -8,7 +8,8 @@
 // events, news), signal the path-dependent planted signals computed at the
 // close of the stock's previous trading day from its own bars (temporal,
 // regimes, day types, second-order, indicators) and from its cluster's
-// leaders (cross-stock), and factorTerm = s̄·(style and latent exposures at
+// leaders (cross-stock; in its interaction mode from the market-wide leader
+// factor of the day), and factorTerm = s̄·(style and latent exposures at
 // t−1 · factor returns at t) − ANCHOR·(x_i − x̄), x = log(close / first
 // price), the valuation anchor that keeps price levels from drifting apart
 // without bound. ε is Student-t(5) with unit variance.
@@ -47,6 +48,15 @@ export const K_REGIME = 1.6;
 export const K_DAYTYPE = 1.6;
 export const K_INDICATOR = 1.6;
 export const DAYTYPE_NORM = Math.sqrt(1 + 0.49);
+/**
+ * crossStock's interaction mode: the leaders' loading on the common leader
+ * factor ℓ_t, in units of their idiosyncratic volatility: their return gets
+ * s_i·K_LEADER·ℓ_t, so their idiosyncratic volatility is √(1 + K_LEADER²) ≈ 3.2
+ * times what it would be (σ̂₂₀ about 1.8 times the followers', market
+ * included) — visible in their own bars, which is how a salience-style
+ * attention (Qlib's GAT) can find them.
+ */
+export const K_LEADER = 3;
 
 export interface Bars {
   open: Float64Array;
@@ -185,6 +195,14 @@ export function simulate(seed: number, S: Structure, L: Latent, effects: Effects
   const K = S.leadersOf.length;
   const leaderEps = new Float64Array(K);
   const leaderN = new Int32Array(K);
+  // Interaction mode: the market-wide leader factor ℓ_t ~ N(0, 1), one per
+  // day, from its own stream (the noise stream's draws are unchanged).
+  const interaction = effects.crossStock.interaction;
+  const leaderFactor = new Float64Array(D);
+  if (interaction) {
+    const lf = makeRng(seed, 'leader-factor');
+    for (let t = 0; t < D; t++) leaderFactor[t] = lf.normal();
+  }
   const T = S.dtSig.length / K;
 
   for (let t = 0; t < D; t++) {
@@ -208,6 +226,7 @@ export function simulate(seed: number, S: Structure, L: Latent, effects: Effects
       }
       const s = S.sigma[i]!;
       let r = exo[at]! + s * signal[i]! + factorTerm[i]! + s * e;
+      if (interaction && S.leader[i]) r += s * K_LEADER * leaderFactor[t]!;
       if (r > LIMIT) r = LIMIT;
       if (r < -LIMIT) r = -LIMIT;
       // Corporate actions on this day change the factor (and shares for splits).
@@ -419,13 +438,15 @@ export function simulate(seed: number, S: Structure, L: Latent, effects: Effects
       factorTerm[i] = ft - ANCHOR * (Math.log(lastC[i]! / S.price0[i]!) - anchorMean);
 
       let z = 0;
-      if (!S.leader[i] && leaderN[c]! > 0) z += ef.crossStock.amp * (leaderEps[c]! / Math.sqrt(leaderN[c]!));
+      if (!interaction && !S.leader[i] && leaderN[c]! > 0) z += ef.crossStock.amp * (leaderEps[c]! / Math.sqrt(leaderN[c]!));
       const sd = f.sig20[i]!;
       if (nObs[i]! >= 21 && sd > 0) {
         const rt = Math.tanh(f.r[i]! / sd);
         const r5t = Math.tanh(f.r5[i]! / (sd * Math.sqrt(5)));
         const ut = Math.tanh(2 * f.u[i]!);
         z += ef.temporal.amp * K_TEMPORAL * rt * ut;
+        // Followers: continuation after the leaders moved up, reversal after they moved down.
+        if (interaction && !S.leader[i]) z += ef.crossStock.amp * rt * leaderFactor[t]!;
         const g = L.regime[c * D + t]!;
         z += ef.regimes.amp * K_REGIME * (g === 0 ? r5t : g === 1 ? -r5t : ut);
         const cell = c * T + dt;
