@@ -7,9 +7,11 @@
 // the last axis) to an axis named `to`. When `to` is absent the checker passes
 // the name of the identifier used for the size (`dense(H)` → axis H); with a
 // literal size (`dense(64)`) the input axis keeps its name with the new size.
+// gru_decode adds two axes instead: `time` (default T) and `to` (default F,
+// or the identifier written for `out`).
 
 import type { Axis, TensorType } from '../ir/types.js';
-import { axisOf, err, names, num, str, t, type Inputs, type OpDef, type ParamSpec, type ShapeResult } from './spec.js';
+import { axisOf, err, names, num, str, t, unifySize, type Inputs, type OpDef, type ParamSpec, type ShapeResult } from './spec.js';
 import type { Attrs } from '../ir/types.js';
 
 function featureAxis(x: TensorType, attrs: Attrs): Axis | undefined {
@@ -111,6 +113,63 @@ function rnn(name: string, gates: number, doc: string): OpDef {
   };
 }
 
+/**
+ * gru_decode's shape: h0 [..., L, ..., D] (L the layer axis, D the hidden axis,
+ * default last) → [...batch, time, to], batch = h0's other axes in order. The
+ * layer count is L's size, which must be known (or equal a `layers` argument,
+ * which may be a symbol in a generic check).
+ */
+function gruDecodeShape(ins: Inputs, attrs: Attrs): ShapeResult {
+  const h = ins['h0']!;
+  const L = str(attrs['layer_axis'], 'L');
+  const lAx = axisOf(h, L);
+  if (!lAx) return err('missingAxis', { axis: L, type: names(h) }, 'h0');
+  const d = featureAxis(h, attrs);
+  if (!d) return err('missingAxis', { axis: str(attrs['over']), type: names(h) }, 'h0');
+  if (d.name === L) return err('rnnNeedsFeatures', { type: names(h), time: L }, 'h0');
+  const layersAttr = attrs['layers'];
+  if (layersAttr !== undefined && layersAttr !== null) {
+    const layers = sizeAttr(layersAttr);
+    if (layers === null) return err('badAttribute', { name: 'layers', value: String(layersAttr) }, 'layers');
+    if (unifySize(lAx.size, layers) === null) return err('sizeMismatch', { axis: L, a: String(lAx.size), b: `${layers} (the layers argument)` }, 'h0', 'layers');
+  } else if (typeof lAx.size !== 'number') {
+    return err('notCompileTime', { what: `the size of axis ${L} (the decoder's layer count)` }, 'h0');
+  }
+  const out = sizeAttr(attrs['out']);
+  if (out === null) return err('badAttribute', { name: 'out', value: String(attrs['out']) }, 'out');
+  const steps = sizeAttr(attrs['steps']);
+  if (steps === null) return err('badAttribute', { name: 'steps', value: String(attrs['steps']) }, 'steps');
+  const time = str(attrs['time'], 'T');
+  const to = str(attrs['to'], 'F');
+  const batch = h.axes.filter((a) => a.name !== L && a.name !== d.name);
+  for (const [name, arg] of [[time, 'time'], [to, 'to']] as const) {
+    if (batch.some((a) => a.name === name)) return err('duplicateAxis', { axis: name }, 'h0', arg);
+  }
+  if (time === to) return err('duplicateAxis', { axis: to }, 'to');
+  return t('f32', [...batch, { name: time, size: steps }, { name: to, size: out }]);
+}
+
+/** gru_decode's parameters: nn.GRU's per layer (input size `out` for layer 0, D above) and a readout [out, D]. */
+function gruDecodeParams(ins: Inputs, attrs: Attrs): ParamSpec[] {
+  const h = ins['h0']!;
+  const D = sized(featureAxis(h, attrs)!.size);
+  const lAx = axisOf(h, str(attrs['layer_axis'], 'L'))!;
+  const layers = typeof lAx.size === 'number' ? lAx.size : num(attrs['layers'], -1);
+  const F = num(attrs['out'], -1);
+  // an unknown layer count (a generic check run as is) leaves one unsized parameter: the executor reports it
+  if (!(layers >= 1)) return [{ name: 'weight_ih_l0', shape: [-1], init: 'rnn_uniform', fanIn: D }];
+  const ps: ParamSpec[] = [];
+  for (let k = 0; k < layers; k++) {
+    ps.push({ name: `weight_ih_l${k}`, shape: [3 * D, k === 0 ? F : D], init: 'rnn_uniform', fanIn: D });
+    ps.push({ name: `weight_hh_l${k}`, shape: [3 * D, D], init: 'rnn_uniform', fanIn: D });
+    ps.push({ name: `bias_ih_l${k}`, shape: [3 * D], init: 'rnn_uniform', fanIn: D });
+    ps.push({ name: `bias_hh_l${k}`, shape: [3 * D], init: 'rnn_uniform', fanIn: D });
+  }
+  ps.push({ name: 'out_weight', shape: [F, D], init: 'uniform_fan_in', fanIn: D });
+  ps.push({ name: 'out_bias', shape: [F], init: 'uniform_fan_in', fanIn: D });
+  return ps;
+}
+
 export const nnOps: OpDef[] = [
   {
     name: 'dense',
@@ -146,6 +205,25 @@ export const nnOps: OpDef[] = [
   },
   rnn('gru', 3, 'a multi-layer GRU over the time axis (PyTorch gate formulas); output seq, final (every layer) or last'),
   rnn('lstm', 4, 'a multi-layer LSTM over the time axis (PyTorch gate formulas); output seq, final (every layer) or last'),
+  {
+    name: 'gru_decode',
+    family: 'nn',
+    doc:
+      'an autoregressive multi-layer GRU decoder with output feedback: h0 gives each layer\'s initial state; y₀ = 0, and for t = 1..steps layer 0 reads y_{t−1}, layer l > 0 reads layer l−1\'s new state, y_t = out_weight·h_top + out_bias; output [..., time, to] (no teacher forcing)',
+    kind: 'layer',
+    args: [
+      { name: 'out', kind: 'int', doc: 'the size of each step\'s output (and of the fed-back input)' },
+      { name: 'steps', kind: 'int', doc: 'the number of steps decoded' },
+      { name: 'time', kind: 'axis', optional: true, default: 'T', doc: 'the new time axis' },
+      { name: 'to', kind: 'axis', optional: true, doc: 'the output feature axis (default F, or the name written for `out`)' },
+      { name: 'layers', kind: 'int', optional: true, doc: 'the layer count, when stated: must equal the size of the layer axis' },
+      { name: 'layer_axis', kind: 'axis', optional: true, default: 'L' },
+      { name: 'over', kind: 'axis', optional: true, doc: 'the hidden axis of h0 (default last)' },
+    ],
+    inputs: [{ name: 'h0', kind: 'tensor' }],
+    shape: gruDecodeShape,
+    params: gruDecodeParams,
+  },
   {
     name: 'layer_norm',
     family: 'nn',

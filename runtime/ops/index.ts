@@ -17,6 +17,7 @@ import { linalgKernels, linalgNotes } from './linalg.js';
 import { lossKernels, lossNotes } from './loss.js';
 import { nnKernels, nnNotes } from './nn.js';
 import { reduceKernels, reduceNotes } from './reduce.js';
+import { decodeKernels, decodeNotes } from './rnn-decode.js';
 import { selectKernels, selectNotes } from './select.js';
 import { freeAxes, shapeKernels, shapeNotes } from './shape.js';
 import { specialKernels, specialNotes } from './special.js';
@@ -32,7 +33,7 @@ function checked(builder: KernelBuilder): KernelBuilder {
   };
 }
 
-const families: KernelTable[] = [elementwiseKernels, reduceKernels, shapeKernels, selectKernels, linalgKernels, nnKernels, specialKernels, lossKernels];
+const families: KernelTable[] = [elementwiseKernels, reduceKernels, shapeKernels, selectKernels, linalgKernels, nnKernels, decodeKernels, specialKernels, lossKernels];
 
 /** Builders by op name, each with the run-time size check. */
 export const kernels: KernelTable = {};
@@ -51,6 +52,7 @@ export const kernelNotes: OpNotes = {
   ...selectNotes,
   ...linalgNotes,
   ...nnNotes,
+  ...decodeNotes,
   ...specialNotes,
   ...lossNotes,
 };

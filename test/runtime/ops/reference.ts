@@ -637,6 +637,56 @@ export function rnnRef(
   return build(axes, shapeOf(axes, sz), (i) => res.sequence[(rowOf(i) * T + T - 1) * H + i[o.to]!]!);
 }
 
+/**
+ * gru_decode in float64, written from the spec (not from rnn-reference.ts):
+ * h0 over [layerAxis, ...batch, hidden]; y₀ = 0; per step, layer 0 reads
+ * y_{t−1}, layer l > 0 reads layer l−1's new state; PyTorch's GRU cell;
+ * y_t = out_weight · h_top + out_bias. Result over [...batch, time, to].
+ */
+export function gruDecodeRef(
+  h0: RT,
+  params: Record<string, Float64Array>,
+  o: { layerAxis: string; hidden: string; time: string; to: string; steps: number; out: number },
+): RT {
+  const s = sizes(h0);
+  const L = s.get(o.layerAxis)!;
+  const D = s.get(o.hidden)!;
+  const F = o.out;
+  const batch = h0.axes.filter((a) => a !== o.layerAxis && a !== o.hidden);
+  const bs = shapeOf(batch, s);
+  const sz = new Map(s);
+  sz.set(o.time, o.steps);
+  sz.set(o.to, F);
+  const axes = [...batch, o.time, o.to];
+  const result = new Float64Array(count(shapeOf(axes, sz)));
+  // W [rows, cols] row-major times v
+  const affine = (W: Float64Array, b: Float64Array, rows: number, v: number[]): number[] =>
+    Array.from({ length: rows }, (_, i) => b[i]! + v.reduce((acc, x, j) => acc + W[i * v.length + j]! * x, 0));
+  let row = 0;
+  forEach(batch, bs, (bi) => {
+    const h = Array.from({ length: L }, (_, l) => Array.from({ length: D }, (_, k) => get(h0, { ...bi, [o.layerAxis]: l, [o.hidden]: k })));
+    let y = new Array<number>(F).fill(0);
+    for (let t = 0; t < o.steps; t++) {
+      let x = y;
+      for (let l = 0; l < L; l++) {
+        const gi = affine(params[`weight_ih_l${l}`]!, params[`bias_ih_l${l}`]!, 3 * D, x);
+        const gh = affine(params[`weight_hh_l${l}`]!, params[`bias_hh_l${l}`]!, 3 * D, h[l]!);
+        h[l] = h[l]!.map((hk, k) => {
+          const r = sigmoid(gi[k]! + gh[k]!);
+          const z = sigmoid(gi[D + k]! + gh[D + k]!);
+          const n = Math.tanh(gi[2 * D + k]! + r * gh[2 * D + k]!);
+          return (1 - z) * n + z * hk;
+        });
+        x = h[l]!;
+      }
+      y = affine(params['out_weight']!, params['out_bias']!, F, x);
+      for (let f = 0; f < F; f++) result[(row * o.steps + t) * F + f] = y[f]!;
+    }
+    row++;
+  });
+  return { axes, shape: shapeOf(axes, sz), data: result };
+}
+
 // ── losses ──────────────────────────────────────────────────────────────────
 
 /** Mean of `entry` over the kept entries of the union domain (0 when none). */
