@@ -299,6 +299,14 @@ function renameNode(ctx: Ctx, sc: Scope, id: number, type: TensorType, map: Map<
   return v.k === 'tensor' ? { id: v.id, type: v.type } : { id, type };
 }
 
+/** A `permute` node when `type`'s axis order differs from `want`'s (same axis names). */
+function permuteTo(ctx: Ctx, sc: Scope, id: number, type: TensorType, want: TensorType, span: Span): { id: number; type: TensorType } {
+  const order = want.axes.map((a) => a.name);
+  if (type.axes.every((a, i) => a.name === order[i])) return { id, type };
+  const v = emitOp(ctx, sc, lookupOp('permute')!, { inputs: { x: id }, inputTypes: { x: type }, attrs: { axes: order }, spans: {}, hints: {} }, span);
+  return v.k === 'tensor' ? { id: v.id, type: v.type } : { id, type };
+}
+
 function castTo(sc: Scope, id: number, type: TensorType, dtype: DType, span: Span): { id: number; type: TensorType } {
   if (type.dtype === dtype) return { id, type };
   const out: TensorType = { kind: 'tensor', dtype, axes: type.axes };
@@ -385,7 +393,9 @@ function instantiate(ctx: Ctx, sc: Scope, m: ModelValue, span: Span): Value {
   const inputs: { [k: string]: number } = {};
   for (const a of tensorArgs) {
     const renamed = renameNode(ctx, sc, a.id, a.type, match.map.size ? new Map([...match.map].map(([k, v]) => [v, k])) : new Map(), a.span, a.calleeType);
-    inputs[a.p.name.name] = castTo(sc, renamed.id, renamed.type, a.calleeType.dtype, a.span).id;
+    // The callee's layout is its declared order (a layer's feature axis is the last one): permute where they differ.
+    const laid = permuteTo(ctx, sc, renamed.id, renamed.type, a.calleeType, a.span);
+    inputs[a.p.name.name] = castTo(sc, laid.id, laid.type, a.calleeType.dtype, a.span).id;
   }
   for (const prm of callee.params) {
     if (prm.name === 'step' || prm.name === 'epoch') inputs[prm.name] = input(sc.fn, prm.name, SCALAR);

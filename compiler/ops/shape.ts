@@ -131,6 +131,19 @@ export const shapeOps: OpDef[] = [
   },
   pick('the last entry along an axis (removes the axis)', 'last'),
   pick('the first entry along an axis (removes the axis)', 'first'),
+  {
+    name: 'permute',
+    family: 'shape',
+    doc: 'the same tensor with its axes laid out in the order `axes` (a permutation of its axis names); the checker inserts it where a model call expects another order',
+    kind: 'function',
+    args: [X, { name: 'axes', kind: 'axes' }],
+    shape: ({ x }, attrs) => {
+      const order = attrAxes(attrs['axes']);
+      if (order.length !== x!.axes.length || new Set(order).size !== order.length) return err('badAttribute', { name: 'axis order', value: `(${order.join(', ')}) for [${names(x!)}]` }, 'axes');
+      for (const a of order) if (!axisOf(x!, a)) return err('missingAxis', { axis: a, type: names(x!) }, 'axes', 'x');
+      return t(x!.dtype, order.map((a) => axisOf(x!, a)!));
+    },
+  },
   pick('the entry at `index` along an axis (removes the axis; negative counts from the end)', 'take', [
     { name: 'index', kind: 'int' },
   ]),

@@ -133,6 +133,7 @@ export const shapeKernels: KernelTable = {
       return tf.slice(x, x.shape.map((_, d) => (d === axis ? s : 0)), x.shape.map((v, d) => (d === axis ? e - s : v)));
     };
   },
+  permute: (node) => permuteKernel(node),
   reverse: (node) => {
     const axis = axisNames(inputType(node, 'x')).indexOf(attrString(node.attrs['over'], ''));
     const ix = inputIndex(node, 'x');
@@ -296,6 +297,13 @@ export function freeAxes(node: NodeInfo): string[] {
 const NONE = 'none';
 const MOVES = 'moves values only: NaN stays where it was';
 
+/** permute: a transpose from the input's axis order to the attribute's. */
+function permuteKernel(node: NodeInfo): (ins: tf.Tensor[]) => tf.Tensor {
+  const plan = permutePlan(axisNames(inputType(node, 'x')), attrList(node.attrs['axes']));
+  const ix = inputIndex(node, 'x');
+  return (ins) => plan(ins[ix]!);
+}
+
 export const shapeNotes: OpNotes = {
   rename: { grad: 'identity', nan: MOVES },
   concat: { grad: 'split back to the inputs', nan: MOVES, note: "inputs are reordered to the first input's axis order" },
@@ -304,6 +312,7 @@ export const shapeNotes: OpNotes = {
   first: { grad: 'to the first entry, 0 elsewhere', nan: MOVES },
   take: { grad: 'to the taken entry, 0 elsewhere', nan: MOVES, note: 'an index outside the axis at run time is Q6010' },
   slice: { grad: 'to the sliced entries, 0 elsewhere', nan: MOVES, note: 'a range outside the axis at run time is Q6010' },
+  permute: { grad: 'permuted back (autodiff)', nan: MOVES },
   reverse: { grad: 'reversed', nan: MOVES },
   squeeze: { grad: 'reshaped', nan: MOVES, note: 'an axis that is not of size 1 at run time is Q6010' },
   expand: { grad: 'summed over the new axis', nan: MOVES },

@@ -68,6 +68,12 @@ describe('renaming, joining, picking', () => {
     }));
     await checkOp(pack, (c) => packRef(c.inputs.map((i) => inputRT(c, i.name)!), 'K'), { runs: 15, gradRuns: 5 });
   });
+  it('permute: any order of the axes, values by name unchanged, gradient permuted back', async () => {
+    const arb = fc
+      .record({ s: sizesArb, axes: fc.shuffledSubarray(POOL, { minLength: 1, maxLength: 3 }), seed: seedArb })
+      .chain((r) => fc.shuffledSubarray(r.axes, { minLength: r.axes.length, maxLength: r.axes.length }).map((order): Case => ({ op: 'permute', attrs: { axes: order }, inputs: [input('x', r.axes, r.s, r.seed, nan)] })));
+    await checkOp(arb, (c) => x(c), { runs: 20, gradRuns: 6 });
+  });
   it('first, last, take (negative index), slice (negative bounds), reverse, squeeze', async () => {
     const picks = xWithAxis.chain(({ r, over }) => fc.record({ r: fc.constant(r), over: fc.constant(over), k: fc.integer({ min: -r.s[over as 'N']!, max: r.s[over as 'N']! - 1 }) }));
     const mk = (op: string, extra: (k: number, n: number) => Case['attrs']) =>
