@@ -14,7 +14,7 @@ import { market, trainOn, type ClaimRow, type Trained } from './claims.js';
 
 /** Models the paper claims use, as strategy text over the claim market `m` (verify/claims.ts). */
 const IMPORTS = `
-import stdlib.models { IGMTF, igmtf_loss, LSTM }
+import stdlib.models { IGMTF, igmtf_loss, LSTM, ADD, add_full_loss }
 memory errors1: Float[K = 1] { per: sample, lag: 1 }
 memory enc: Float[H = 64] { per: sample, lag: 0, update: refresh }
 `;
@@ -49,11 +49,26 @@ export function lstmDaysStrategy(o: PaperOptions): string {
   return `strategy lstm { data m  model LSTM(x: m.x)  train { ${train(o, ', batch: days')} } }`;
 }
 
-/** The claim market: verify/claims.ts's, plus the paper models' imports and memories. */
+/** The claim market: verify/claims.ts's, plus ADD's market-state target, the paper models' imports and memories. */
 export function paperMarket(only: string[], effects = '', seed = 3, segments?: string): string {
-  let src = market(only, effects, seed) + IMPORTS;
+  let src = market(only, effects, seed)
+    .replace('  label    Ref($close, -1) / $close - 1\n', '  label    Ref($close, -1) / $close - 1\n  target   mkt = cs_mean(Ref($close, -1) / $close - 1)\n')
+    .replace('           label:    [dropna, cs_rank]\n', '           label:    [dropna, cs_rank]\n           mkt:      [qcut(3, fit: "train")]\n');
+  src += IMPORTS + 'memory teacher: Float[K = 1] { per: sample, lag: 0, update: refresh }\n';
   if (segments) src = src.replace(/segments train:[^\n]*\n/, `segments ${segments}\n`);
   return src;
+}
+
+/** ADD (the paper's: augmentation and self-distillation), or with one part removed. */
+export function addStrategy(o: PaperOptions, part: 'full' | 'no_adversary' | 'no_augmentation' = 'full'): string {
+  const flags = part === 'no_adversary' ? ', adversary: false' : part === 'no_augmentation' ? ', augment: false' : '';
+  const ratio = part === 'no_augmentation' ? ', ratio: 0' : '';
+  return `strategy add { data m  model ADD(x: m.x${flags})  loss add_full_loss(pred, label, m.mkt, m.x, history(teacher, 1), teacher${ratio})
+  train { ${train(o, ', batch: samples(1024), each_epoch: refresh(teacher)')} } }`;
+}
+
+export function gruStrategy(o: PaperOptions): string {
+  return `strategy gru { data m  model GRU(x: m.x)  train { ${train(o, ', batch: samples(1024)')} } }`;
 }
 
 // ── TRA's router ─────────────────────────────────────────────────────────────
@@ -177,4 +192,24 @@ export async function igmtfClaims(o: PaperOptions, rows: ClaimRow[], log: Log = 
   ig.row.holds = gain > 0.02;
   igS.row.holds = shuffledGain < gain / 2;
   return { gain, shuffledGain };
+}
+
+/** ADD beats its GRU backbone where a market component is planted; removing the adversary or the augmentation each hurts. */
+export async function addClaims(o: PaperOptions, rows: ClaimRow[], log: Log = () => {}, progress: () => void = () => {}): Promise<void> {
+  const src = paperMarket(['market', 'temporal'], '', 3, o.segments);
+  const add = await run(rows, log, progress, 'ADD > GRU (market + temporal)', 'market+temporal', src, 'add', addStrategy(o));
+  const gru = await run(rows, log, progress, 'ADD > GRU (market + temporal)', 'market+temporal', src, 'gru', gruStrategy(o));
+  add.row.holds = (add.r.ic ?? 0) > (gru.r.ic ?? 0);
+  const noAdv = await run(rows, log, progress, 'ADD without the adversary loses IC', 'market+temporal', src, 'add_no_adversary', addStrategy(o, 'no_adversary'));
+  noAdv.row.holds = (noAdv.r.ic ?? 0) < (add.r.ic ?? 0);
+  const noAug = await run(rows, log, progress, 'ADD without the augmentation loses IC', 'market+temporal', src, 'add_no_augmentation', addStrategy(o, 'no_augmentation'));
+  noAug.row.holds = (noAug.r.ic ?? 0) < (add.r.ic ?? 0);
+}
+
+/** Every paper claim of issue 7 (HIST's run in verify/claims.ts), at `epochs` per stage. */
+export async function runPaperClaims(log: Log, epochs: number, rows: ClaimRow[], progress: () => void = () => {}): Promise<void> {
+  const o: PaperOptions = { epochs };
+  await traClaims(o, rows, log, progress);
+  await igmtfClaims(o, rows, log, progress);
+  await addClaims(o, rows, log, progress);
 }

@@ -21,6 +21,7 @@ import type { Plan } from '../compiler/plan/plan.js';
 import { compileFiles } from '../compiler/pipeline.js';
 import { runPlan } from '../runtime/run.js';
 import { runClaims, type ClaimRow } from './claims.js';
+import { runPaperClaims } from './paper-claims.js';
 
 const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -81,7 +82,10 @@ for (const f of files) {
   }
 }
 
-if (claims) await runClaims((s) => console.log(s), epochs ?? 4, claimRows, () => write());
+if (claims) {
+  await runClaims((s) => console.log(s), epochs ?? 4, claimRows, () => write());
+  await runPaperClaims((s) => console.log(s), epochs ?? 4, claimRows, () => write());
+}
 write();
 console.log('\nwrote docs/results.md');
 

@@ -1,0 +1,75 @@
+// The paper claims' strategies (verify/paper-claims.ts) compile on their
+// claim markets, so `npm run verify -- --claims` cannot rot unnoticed; and the
+// TRA router statistics count usage and regime agreement as they should (on
+// hand-made predictions against a generated market's truth tables). The
+// claims themselves train for minutes each: they run in `npm run verify`.
+
+import { describe, expect, it } from 'vitest';
+import { compileFiles } from '../../compiler/pipeline.js';
+import { closeMarket, openMarket, queryRows } from '../../runtime/data/db.js';
+import { marketFile } from '../../runtime/run.js';
+import type { DayPrediction } from '../../runtime/train/loop.js';
+import { addStrategy, gruStrategy, igmtfStrategy, lstmDaysStrategy, paperMarket, routerStats, traStrategy } from '../../verify/paper-claims.js';
+import { ROOT, testHost } from '../helpers/compile.js';
+import { join } from 'node:path';
+
+function compile(src: string) {
+  const file = `/virtual/paper-${Math.random().toString(36).slice(2)}.qv`;
+  return compileFiles([file], testHost({ [file]: src }), { verify: true });
+}
+
+describe('paper claim strategies', () => {
+  const o = { epochs: 2 };
+  const cases: [string, string, string][] = [
+    ['TRA', paperMarket(['regimes']), traStrategy(o, 3)],
+    ['TRA K = 1', paperMarket(['regimes']), traStrategy(o, 1)],
+    ['TRA without OT', paperMarket(['regimes']), traStrategy(o, 3, false)],
+    ['IGMTF', paperMarket(['dayTypes']), igmtfStrategy(o)],
+    ['LSTM (daily)', paperMarket(['dayTypes']), lstmDaysStrategy(o)],
+    ['ADD', paperMarket(['market', 'temporal']), addStrategy(o)],
+    ['ADD without the adversary', paperMarket(['market', 'temporal']), addStrategy(o, 'no_adversary')],
+    ['ADD without the augmentation', paperMarket(['market', 'temporal']), addStrategy(o, 'no_augmentation')],
+    ['GRU', paperMarket(['market', 'temporal']), gruStrategy(o)],
+  ];
+  for (const [name, market, strategy] of cases) {
+    it(`${name} compiles on its claim market`, () => {
+      const c = compile(market + strategy);
+      expect(c.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
+      expect(c.plans).toHaveLength(1);
+    });
+  }
+  it('a shorter segments override reaches the plan', () => {
+    const c = compile(paperMarket(['regimes'], '', 3, 'train: 2008-01-01..2008-06-30, valid: 2008-07-01..2008-09-30, test: 2008-10-01..2008-12-31') + traStrategy(o, 3));
+    expect(c.plans[0]!.data.segments['train']).toEqual({ start: '2008-01-01', end: '2008-06-30' });
+  });
+});
+
+describe('TRA router statistics', () => {
+  it('usage shares, agreement with the true regime under the best matching, and chance from shifted days', async () => {
+    const c = compile(paperMarket(['regimes']) + traStrategy({ epochs: 1 }, 3));
+    const path = await marketFile(c.plans[0]!, join(ROOT, '.quiver'), () => {});
+    const db = await openMarket(path);
+    const cluster = new Map((await queryRows(db, 'SELECT stock, cluster FROM truth_hidden_cluster')).map((x) => [String(x['stock']), Number(x['cluster'])]));
+    const regimes = await queryRows(db, "SELECT CAST(day AS VARCHAR) AS day, grp, regime FROM truth_regime WHERE day BETWEEN DATE '2010-01-01' AND DATE '2010-12-31' ORDER BY day");
+    closeMarket(db);
+    const stocks = [...cluster.keys()].slice(0, 12);
+    const days = [...new Set(regimes.map((r) => String(r['day'])))];
+    const regimeOf = new Map(regimes.map((r) => [`${r['day']}|${r['grp']}`, Number(r['regime'])]));
+    // a router that routes by the true regime through the permutation (0→2, 1→0, 2→1)
+    const perm = [2, 0, 1];
+    const preds: DayPrediction[] = days.map((day) => {
+      const prob = new Float32Array(stocks.length * 3);
+      stocks.forEach((s, i) => (prob[i * 3 + perm[regimeOf.get(`${day}|${cluster.get(s)}`)!]!] = 1));
+      return { day, instruments: stocks, pred: new Float32Array(stocks.length), label: new Float64Array(stocks.length), outputs: { prob } };
+    });
+    const s = await routerStats(preds, path, 3);
+    expect(s.accuracy).toBe(1);
+    expect(s.chance).toBeLessThan(0.7);
+    expect(s.usage.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    // always predictor 1: usage collapses, agreement is the largest regime's share
+    const flat = preds.map((p) => ({ ...p, outputs: { prob: Float32Array.from({ length: stocks.length * 3 }, (_, k) => (k % 3 === 1 ? 1 : 0)) } }));
+    const f = await routerStats(flat, path, 3);
+    expect(f.usage).toEqual([0, 1, 0]);
+    expect(f.accuracy).toBeLessThan(0.7);
+  }, 120_000);
+});
