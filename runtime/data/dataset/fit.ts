@@ -44,6 +44,24 @@ export async function fitStages(ctx: FitContext): Promise<void> {
   for (let k = 0; k < ctx.stages.length; k++) if (FITTED.has(ctx.stages[k]!.proc.kind)) await fitStage(ctx, k);
 }
 
+/** The fit window's day range, its rows and its widest day; a diagnostic and undefined when it holds no rows. */
+function fitWindow(ctx: FitContext, proc: { fitStart: string; fitEnd: string }): { a: number; b: number; total: number; widest: number } | undefined {
+  const dr = ctx.dayRows;
+  const [a, b] = dayRange(ctx.days, proc.fitStart, proc.fitEnd);
+  let total = 0;
+  let widest = 0;
+  for (let t = a; t < b; t++) {
+    const n = dr.offsets[t + 1]! - dr.offsets[t]!;
+    total += n;
+    widest = Math.max(widest, n);
+  }
+  if (total === 0) {
+    ctx.diagnostics.push(diag('datasetEmptyFitWindow', { start: proc.fitStart, end: proc.fitEnd }));
+    return undefined;
+  }
+  return { a, b, total, widest };
+}
+
 async function fitStage(ctx: FitContext, k: number): Promise<void> {
   if (ctx.stages[k]!.proc.kind === 'qcut') return fitQcut(ctx, k);
   const { source, stages, days, dayRows: dr } = ctx;
@@ -55,18 +73,9 @@ async function fitStage(ctx: FitContext, k: number): Promise<void> {
   for (let j = 0; j < nCols; j++) if (aliveIn[j]) fitCols.push(j);
   st.center = new Float64Array(nCols).fill(NaN);
   st.scale = new Float64Array(nCols).fill(NaN);
-  const [a, b] = dayRange(days, proc.fitStart, proc.fitEnd);
-  let total = 0;
-  let widest = 0;
-  for (let t = a; t < b; t++) {
-    const n = dr.offsets[t + 1]! - dr.offsets[t]!;
-    total += n;
-    widest = Math.max(widest, n);
-  }
-  if (total === 0) {
-    ctx.diagnostics.push(diag('datasetEmptyFitWindow', { start: proc.fitStart, end: proc.fitEnd }));
-    return;
-  }
+  const win = fitWindow(ctx, proc);
+  if (!win) return;
+  const { a, b, total, widest } = win;
   if (st.proc.kind !== 'zscore' && !ctx.baseKeep && stages.slice(0, k).every((s) => s.proc.kind === 'drop_col' || s.proc.kind === 'filter_col')) {
     // Fast path: the stage sees raw values and its statistics ignore order —
     // gather each column straight from the source (on worker threads when large).
@@ -147,18 +156,9 @@ function fitQcut(ctx: FitContext, k: number): void {
   const nCols = source.names.length;
   const aliveIn = k > 0 ? stages[k - 1]!.alive : new Uint8Array(nCols).fill(1);
   st.edges = new Float64Array(nCols * (q - 1)).fill(NaN);
-  const [a, b] = dayRange(days, proc.fitStart, proc.fitEnd);
-  let total = 0;
-  let widest = 0;
-  for (let t = a; t < b; t++) {
-    const n = dr.offsets[t + 1]! - dr.offsets[t]!;
-    total += n;
-    widest = Math.max(widest, n);
-  }
-  if (total === 0) {
-    ctx.diagnostics.push(diag('datasetEmptyFitWindow', { start: proc.fitStart, end: proc.fitEnd }));
-    return;
-  }
+  const win = fitWindow(ctx, proc);
+  if (!win) return;
+  const { a, b, total, widest } = win;
   const needsWholeRows = stages.slice(0, k).some((s) => s.proc.kind === 'dropna' || s.proc.kind === 'dropna_label');
   const groups = needsWholeRows ? [Int32Array.from(Array.from({ length: nCols }, (_, j) => j).filter((j) => aliveIn[j]))] : Array.from({ length: nCols }, (_, j) => j).filter((j) => aliveIn[j]).map((j) => Int32Array.of(j));
   const keep = new Uint8Array(widest);
