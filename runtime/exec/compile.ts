@@ -7,10 +7,19 @@
 // beyond a lookup per node. Constants are created once and kept until
 // `dispose`.
 //
+// Batch-invariant work is hoisted: inputs named in `staticInputs` (memory
+// banks, which feeds hand over as the same tensor object until the memory
+// changes) and constants are static; so is every parameter-free, non-random
+// op whose inputs are all static. When each static input is the same object
+// as on the last call, the static nodes that feed the rest of the graph
+// reuse the values kept from then instead of running (IGMTF's bank mask and
+// day means: once per refresh, not once per step).
+//
 // Assumes: calls are inlined (the pipeline's inline pass), or callees are
 // given in `program` (compiled recursively).
 // Guarantees: `run` creates tensors only through kernels; callers wrap it in
-// tf.tidy or a gradient tape, so the live tensor count is flat across steps.
+// tf.tidy or a gradient tape, so the live tensor count is flat across steps
+// (hoisted values are replaced, not accumulated, and freed by `dispose`).
 
 import * as tf from '@tensorflow/tfjs';
 import { diag } from '../../compiler/diagnostics/codes.js';
@@ -34,7 +43,39 @@ function fail(what: string): never {
   throw new DiagnosticError(diag('internalError', { what }));
 }
 
-export function compileFunction(f: Func, kernels: KernelTable, program?: Program): CompiledFn {
+export interface CompileOptions {
+  /** inputs that stay the same tensor object between calls while their value is unchanged (memory banks) */
+  staticInputs?: ReadonlySet<string>;
+}
+
+/** Which nodes are static (batch-invariant), and which of those feed a non-static node or the result. */
+function staticPlan(f: Func, staticInputs: ReadonlySet<string>): { isStatic: boolean[]; keep: boolean[] } {
+  const pos = new Map(f.nodes.map((n, i) => [n.id, i]));
+  const isStatic = f.nodes.map(() => false);
+  f.nodes.forEach((n, i) => {
+    if (n.op === 'input') isStatic[i] = staticInputs.has(String(n.attrs['name']));
+    else if (n.op === 'const') isStatic[i] = true;
+    else if (n.op === 'record' || n.op === 'get' || n.op === 'call') isStatic[i] = false;
+    else {
+      const op = lookupOp(n.op);
+      isStatic[i] = op !== undefined && op.kind !== 'layer' && !op.stochastic && !op.modal && !op.effect && Object.values(n.inputs).every((id) => isStatic[pos.get(id)!]);
+    }
+  });
+  const keep = f.nodes.map(() => false);
+  f.nodes.forEach((n, i) => {
+    for (const id of Object.values(n.inputs)) {
+      const j = pos.get(id)!;
+      if (isStatic[j] && !isStatic[i]) keep[j] = true;
+    }
+  });
+  const r = pos.get(f.result);
+  if (r !== undefined && isStatic[r]) keep[r] = true;
+  // only ops are worth keeping: inputs and constants are there anyway
+  f.nodes.forEach((n, i) => (keep[i] &&= n.op !== 'input' && n.op !== 'const'));
+  return { isStatic, keep };
+}
+
+export function compileFunction(f: Func, kernels: KernelTable, program?: Program, opts: CompileOptions = {}): CompiledFn {
   const index = new Map<number, number>();
   f.nodes.forEach((n, i) => index.set(n.id, i));
   const types = new Map<number, Node['type']>(f.nodes.map((n) => [n.id, n.type]));
@@ -104,15 +145,51 @@ export function compileFunction(f: Func, kernels: KernelTable, program?: Program
   }
   const resultIndex = index.get(f.result);
   if (resultIndex === undefined) fail(`${f.name}: result %${f.result} is not defined`);
+  const names = [...(opts.staticInputs ?? [])].filter((n) => f.params.some((p) => p.name === n));
+  const plan = names.length ? staticPlan(f, new Set(names)) : undefined;
+  // the static inputs seen by the last call, and the kept values computed from them
+  let seen: tf.Tensor[] | undefined;
+  const held = new Map<number, tf.Tensor>();
+  const owned = new Set<tf.Tensor>();
+  const release = () => {
+    for (const t of owned) t.dispose();
+    owned.clear();
+    held.clear();
+  };
   return {
     name: f.name,
     params: f.params,
     run(inputs, ctx) {
       const vals: (Outputs | undefined)[] = new Array(steps.length);
-      for (let i = 0; i < steps.length; i++) vals[i] = steps[i]!(vals as (tf.Tensor | undefined)[], inputs, ctx);
+      const step = (i: number) => (vals[i] = steps[i]!(vals as (tf.Tensor | undefined)[], inputs, ctx));
+      if (!plan) {
+        for (let i = 0; i < steps.length; i++) step(i);
+        return vals[resultIndex]!;
+      }
+      const now = names.map((n) => inputs[n]!);
+      const hit = seen !== undefined && now.every((t, j) => t === seen![j]);
+      if (!hit) release();
+      for (let i = 0; i < steps.length; i++) {
+        if (hit && plan.isStatic[i]) {
+          // kept values; inputs and constants as always; other static values are read only by static nodes
+          const op = f.nodes[i]!.op;
+          if (held.has(i)) vals[i] = held.get(i)!;
+          else if (op === 'input' || op === 'const') step(i);
+          continue;
+        }
+        const v = step(i) as tf.Tensor;
+        if (!hit && plan.keep[i]) {
+          held.set(i, v);
+          // a kernel may hand back an input or a constant as it is: only what it made is ours to free
+          if (!now.includes(v) && !consts.includes(v)) owned.add(tf.keep(v));
+        }
+      }
+      seen = now;
       return vals[resultIndex]!;
     },
     dispose() {
+      release();
+      seen = undefined;
       for (const t of consts) t.dispose();
       for (const c of callees) c.dispose();
     },

@@ -219,6 +219,11 @@ export function writesOnly(f: Func): Func {
   return first ? dceFunc({ ...f, result: first.id }) : f;
 }
 
+/** Inputs that stay one tensor object while unchanged (memory banks: the feeds upload them once per refresh). */
+export function staticInputs(bindings: InputBinding[]): Set<string> {
+  return new Set(bindings.filter((b) => b.source.kind === 'bank' && b.source.part === 'values').map((b) => b.name));
+}
+
 /**
  * A refresh pass (`each_epoch: refresh(m)`): `writer` (an objective's writes,
  * see writesOnly) runs in evaluation mode over a segment's days, and the
@@ -324,7 +329,7 @@ export function scoreOf(metric: string, days: ReturnType<typeof predictDays>): n
 export async function trainStages(o: TrainOptions): Promise<TrainResult> {
   const { plan, program, kernels, data, params } = o;
   const progress = o.progress ?? silentProgress;
-  const predictFn = compileFunction(program.functions[plan.predict.fn]!, kernels, program);
+  const predictFn = compileFunction(program.functions[plan.predict.fn]!, kernels, program, { staticInputs: staticInputs(plan.predict.inputs) });
   let pos: Position = { stage: 0, epoch: 0, history: [], best: null, bad: 0, seconds: 0, lr: NaN, plateauBest: null, plateauBad: 0 };
   let opt: OptimizerState | undefined;
   let bestFlat: Float32Array | undefined;
@@ -349,7 +354,7 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
   try {
     for (let si = pos.stage; si < plan.stages.length; si++) {
       const stage = plan.stages[si]!;
-      const objective = compileFunction(program.functions[stage.objective.fn]!, kernels, program);
+      const objective = compileFunction(program.functions[stage.objective.fn]!, kernels, program, { staticInputs: staticInputs(stage.objective.inputs) });
       const keys = trainableKeys(params, stage.freeze);
       const epochs = o.epochs ?? stage.epochs;
       const resumingHere = si === pos.stage && pos.epoch > 0;
@@ -371,7 +376,7 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
       const nBatches = data.trainBatchCount(stage);
       const pool = await stagePool(o, stage, keys);
       const writer = data.memory && stage.eachEpoch.length ? { fn: objective, inputs: stage.objective.inputs } : undefined;
-      const refresher = data.memory && stage.eachEpoch.length ? compileFunction(writesOnly(program.functions[stage.objective.fn]!), kernels, program) : undefined;
+      const refresher = data.memory && stage.eachEpoch.length ? compileFunction(writesOnly(program.functions[stage.objective.fn]!), kernels, program, { staticInputs: staticInputs(stage.objective.inputs) }) : undefined;
       try {
         // The replicas start from the trainer's optimiser state (a resumed run's, or the previous stage's when it is kept).
         if (pool && opt && opt.step > 0 && opt.m.length === flatSize(params, keys)) await pool.setOptimizerState(byKey(opt, params, keys));
