@@ -10,7 +10,10 @@
 import type { Span } from '../diagnostics/diagnostic.js';
 import type { Processor } from '../plan/data.js';
 import type { BacktestPlan, Batching, DataSource, LrSchedule, MetricSpec, Optimizer } from '../plan/plan.js';
-import { closest, report, type Ctx } from './context.js';
+import { closest, report, type Ctx, type Hooks, type Scope } from './context.js';
+import { newBuilder } from './builder.js';
+import { moduleScope } from './expr.js';
+import { lookup, type ModuleInfo } from '../resolve.js';
 import { describe, type Value } from './values.js';
 
 export type Args = { named: Map<string, { value: Value; span: Span }>; positional: { value: Value; span: Span }[] };
@@ -380,4 +383,12 @@ export function readSource(ctx: Ctx, v: Value, span: Span): DataSource | undefin
   }
   if (v.k !== 'poison') report(ctx, 'typeMismatch', { expected: 'demo(preset: "small", seed: 7) or duckdb("market.duckdb")', found: describe(v) }, { span });
   return undefined;
+}
+
+/** A scope for evaluating settings: names the module does not declare are builtin words (`per: sample`, `fit: "train"`). */
+export function settingsScope(ctx: Ctx, m: ModuleInfo): Scope {
+  const hooks: Hooks = {
+    name: (name, span) => (lookup(ctx.r, m, name) ? undefined : { k: 'builtin', name, span }),
+  };
+  return moduleScope(ctx, m, newBuilder('settings'), hooks);
 }
