@@ -62,6 +62,17 @@ function fitWindow(ctx: FitContext, proc: { fitStart: string; fitEnd: string }):
   return { a, b, total, widest };
 }
 
+/** Day t's rows of `cols` through stages 0..k−1 into `block` (row-major) and `keep`; returns the row count. */
+function stagedDay(ctx: FitContext, k: number, t: number, cols: Int32Array, block: Float32Array, keep: Uint8Array): number {
+  const off = ctx.dayRows.offsets[t]!;
+  const n = ctx.dayRows.offsets[t + 1]! - off;
+  if (n === 0) return 0;
+  ctx.source.fill(t, off, n, cols, block);
+  for (let r = 0; r < n; r++) keep[r] = ctx.baseKeep ? ctx.baseKeep[off + r]! : 1;
+  runStages(ctx.stages, 0, k, block, n, cols, keep, off);
+  return n;
+}
+
 async function fitStage(ctx: FitContext, k: number): Promise<void> {
   if (ctx.stages[k]!.proc.kind === 'qcut') return fitQcut(ctx, k);
   const { source, stages, days, dayRows: dr } = ctx;
@@ -116,12 +127,8 @@ async function fitStage(ctx: FitContext, k: number): Promise<void> {
     const C = cols.length;
     counts.fill(0);
     for (let t = a; t < b; t++) {
-      const off = dr.offsets[t]!;
-      const n = dr.offsets[t + 1]! - off;
+      const n = stagedDay(ctx, k, t, cols, block, keep);
       if (n === 0) continue;
-      source.fill(t, off, n, cols, block);
-      for (let r = 0; r < n; r++) keep[r] = ctx.baseKeep ? ctx.baseKeep[off + r]! : 1;
-      runStages(stages, 0, k, block, n, cols, keep, off);
       for (let c = 0; c < C; c++) {
         const dst = c * total;
         let m = counts[c]!;
@@ -171,12 +178,8 @@ function fitQcut(ctx: FitContext, k: number): void {
     const dayCounts = new Int32Array(C);
     const constant = new Uint8Array(C).fill(1);
     for (let t = a; t < b; t++) {
-      const off = dr.offsets[t]!;
-      const n = dr.offsets[t + 1]! - off;
+      const n = stagedDay(ctx, k, t, cols, block, keep);
       if (n === 0) continue;
-      source.fill(t, off, n, cols, block);
-      for (let r = 0; r < n; r++) keep[r] = ctx.baseKeep ? ctx.baseKeep[off + r]! : 1;
-      runStages(stages, 0, k, block, n, cols, keep, off);
       for (let c = 0; c < C; c++) {
         const m0 = counts[c]!;
         let m = m0;
