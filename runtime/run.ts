@@ -33,8 +33,7 @@ import { buildDataset, type Dataset } from './data/dataset/dataset.js';
 import { closeMarket, openMarket } from './data/db.js';
 import { loadMembership, loadPanel, marketVersion } from './data/load.js';
 import type { Panel } from './data/panel.js';
-import { generateMarket, isolateEffects, type EffectName, type EffectOverrides } from './data/synth/index.js';
-import { createHash } from 'node:crypto';
+import { generateMarket, isolateEffects, marketVersion as synthVersion, PRESETS, resolveEffects, type EffectName, type EffectOverrides } from './data/synth/index.js';
 import { crossSectionsFromDays } from './eval/cross-sections.js';
 import { evaluateSignal } from './eval/metrics.js';
 import { evaluateListed } from './eval/listed.js';
@@ -102,17 +101,32 @@ function stamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
+/**
+ * Where a demo source's market is cached, and the effects it is generated
+ * with. The name carries the market's version (generator version, preset,
+ * seed, resolved effects): a changed generator or effect default never
+ * reuses an old file, and overrides that resolve alike share one.
+ */
+export function demoMarketPath(source: Extract<Plan['source'], { kind: 'demo' }>, cacheDir: string): { path: string; effects: EffectOverrides } {
+  // `only` switches the other effects off; an override's parameters go on
+  // top of the effect's (so a parameter of a switched-off effect keeps it off).
+  const effects: Record<string, unknown> = source.only ? { ...isolateEffects(source.preset, source.only as EffectName[]) } : {};
+  for (const [name, o] of Object.entries(source.effects)) {
+    const was = effects[name];
+    effects[name] = typeof o === 'object' && typeof was === 'object' ? { ...was, ...o } : o;
+  }
+  const version = synthVersion(PRESETS[source.preset], source.seed, resolveEffects(source.preset, effects as EffectOverrides));
+  return { path: join(cacheDir, 'data', `demo-${source.preset}-${source.seed}-${version.slice(0, 12)}.duckdb`), effects: effects as EffectOverrides };
+}
+
 /** The market file for a plan's source (generating the demo market on first use). */
 export async function marketFile(plan: Plan, cacheDir: string, log: (s: string) => void): Promise<string> {
   if (plan.source.kind === 'duckdb') return resolve(dirname(plan.file), plan.source.path);
   const s = plan.source;
-  const custom = Object.keys(s.effects).length || s.only ? `-${createHash('sha256').update(JSON.stringify([s.effects, s.only ?? null])).digest('hex').slice(0, 12)}` : '';
-  const path = join(cacheDir, 'data', `demo-${s.preset}-${s.seed}${custom}.duckdb`);
+  const { path, effects } = demoMarketPath(s, cacheDir);
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true });
     log(`generating the demo market (${s.preset}, seed ${s.seed}) → ${path}`);
-    const base = s.only ? isolateEffects(s.preset, s.only as EffectName[]) : undefined;
-    const effects = { ...(base ?? {}), ...s.effects } as EffectOverrides;
     const sum = await generateMarket({ path, preset: s.preset, seed: s.seed, effects });
     log(`  ${sum.stocks} stocks, ${sum.days} days, ${(sum.timings.totalMs / 1000).toFixed(1)} s`);
   }

@@ -10,7 +10,10 @@
 
 import { closeMarket, openMarket, queryRows } from '../runtime/data/db.js';
 import type { DayPrediction } from '../runtime/train/loop.js';
-import { market, trainOn, type ClaimRow, type Trained } from './claims.js';
+import { join, relative } from 'node:path';
+import { MODELS, market, trainOn, type ClaimRow, type Trained } from './claims.js';
+
+const root = join(import.meta.dirname, '..');
 
 /** Models the paper claims use, as strategy text over the claim market `m` (verify/claims.ts). */
 const IMPORTS = `
@@ -206,10 +209,46 @@ export async function addClaims(o: PaperOptions, rows: ClaimRow[], log: Log = ()
   noAug.row.holds = (noAug.r.ic ?? 0) < (add.r.ic ?? 0);
 }
 
+/** The hybrid of strategies/hybrid.qv (its `Hybrid` model, imported from the file), trained like TRA. */
+export function hybridStrategy(o: PaperOptions): string {
+  // trainOn compiles a file under /virtual: the import path is relative to it.
+  const file = relative('/virtual', join(root, 'strategies', 'hybrid.qv'));
+  return `import "${file}" { Hybrid }
+strategy hybrid { data m  model Hybrid(x: m.x, C: concepts.matrix, cap: m.cap, live: concepts.live, hist: history(errors, 60))
+  train { optimizer: adam(lr: 1e-3), batch: days, clip: value(3)
+    stage pretrain { loss: tra_oracle(pred, label), epochs: ${o.epochs} }
+    stage main { loss: tra_loss(pred, label, history(errors, 60), errors), epochs: ${o.epochs},
+                 early_stop: { patience: 3, on: valid.ic }, each_epoch: refresh(errors) } } }`;
+}
+
+/** The hybrid's encoder alone (the Transformer it is built on, same sizes). */
+export function transformerStrategy(o: PaperOptions): string {
+  return `import stdlib.models { Transformer }
+strategy transformer { data m  model Transformer(x: m.x, d: 64, heads: 4, layers: 2, ff: 128)  train { ${train(o, ', batch: days')} } }`;
+}
+
+/**
+ * The hybrid trains on the structure its parts target (concepts and hidden
+ * clusters for HIST's head, regimes for TRA's router), and its test IC is
+ * reported beside each part's: its Transformer encoder alone, HIST, TRA.
+ */
+export async function hybridClaims(o: PaperOptions, rows: ClaimRow[], log: Log = () => {}, progress: () => void = () => {}): Promise<Record<string, number | null>> {
+  const src = paperMarket(['concepts', 'hidden', 'regimes'], '', 3, o.segments);
+  const name = 'concepts+hidden+regimes';
+  const claim = 'hybrid trains; IC beside its parts';
+  const hy = await run(rows, log, progress, claim, name, src, 'hybrid', hybridStrategy(o));
+  hy.row.holds = hy.r.ic !== null && Number.isFinite(hy.r.ic) && hy.r.ic > 0;
+  const tf = await run(rows, log, progress, claim, name, src, 'transformer', transformerStrategy(o));
+  const hist = await run(rows, log, progress, claim, name, src, 'hist', MODELS['hist']!(o.epochs));
+  const tra = await run(rows, log, progress, claim, name, src, 'tra', traStrategy(o, 3));
+  return { hybrid: hy.r.ic, transformer: tf.r.ic, hist: hist.r.ic, tra: tra.r.ic };
+}
+
 /** Every paper claim of issue 7 (HIST's run in verify/claims.ts), at `epochs` per stage. */
 export async function runPaperClaims(log: Log, epochs: number, rows: ClaimRow[], progress: () => void = () => {}): Promise<void> {
   const o: PaperOptions = { epochs };
   await traClaims(o, rows, log, progress);
   await igmtfClaims(o, rows, log, progress);
   await addClaims(o, rows, log, progress);
+  await hybridClaims(o, rows, log, progress);
 }

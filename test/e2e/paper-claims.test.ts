@@ -9,7 +9,7 @@ import { compileFiles } from '../../compiler/pipeline.js';
 import { closeMarket, openMarket, queryRows } from '../../runtime/data/db.js';
 import { marketFile } from '../../runtime/run.js';
 import type { DayPrediction } from '../../runtime/train/loop.js';
-import { addStrategy, gruStrategy, igmtfStrategy, lstmDaysStrategy, paperMarket, routerStats, traStrategy } from '../../verify/paper-claims.js';
+import { addStrategy, gruStrategy, hybridStrategy, igmtfStrategy, lstmDaysStrategy, paperMarket, routerStats, transformerStrategy, traStrategy } from '../../verify/paper-claims.js';
 import { ROOT, testHost } from '../helpers/compile.js';
 import { join } from 'node:path';
 
@@ -30,6 +30,8 @@ describe('paper claim strategies', () => {
     ['ADD without the adversary', paperMarket(['market', 'temporal']), addStrategy(o, 'no_adversary')],
     ['ADD without the augmentation', paperMarket(['market', 'temporal']), addStrategy(o, 'no_augmentation')],
     ['GRU', paperMarket(['market', 'temporal']), gruStrategy(o)],
+    ['the hybrid (strategies/hybrid.qv)', paperMarket(['concepts', 'hidden', 'regimes']), hybridStrategy(o)],
+    ['the Transformer beside it', paperMarket(['concepts', 'hidden', 'regimes']), transformerStrategy(o)],
   ];
   for (const [name, market, strategy] of cases) {
     it(`${name} compiles on its claim market`, () => {

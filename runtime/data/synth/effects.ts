@@ -36,8 +36,14 @@ export interface Effects {
   momentum: { amp: number };
   /** TRA: per-cluster Markov regimes (momentum, reversal, volume shock), stay probability `stay`. */
   regimes: { amp: number; stay: number };
-  /** IGMTF: latent day types revealed by a cluster signature (`reveal`) and mapping features to tomorrow's return. */
-  dayTypes: { amp: number; reveal: number; shuffle: boolean };
+  /**
+   * IGMTF: latent day types revealed by a cluster signature (`reveal`) and
+   * mapping features to tomorrow's return. `common` ∈ [0, 1] blends in a part
+   * shared by every cluster (a market-wide signature and mapping): at 0 the
+   * day type shows only in the cross-sectional pattern of cluster moves, at 1
+   * only in the day's market-wide move.
+   */
+  dayTypes: { amp: number; reveal: number; shuffle: boolean; common: number };
   /** DRM: latent factors with nonlinear exposures (`amp`), style factors (`style`), industry factors (`industry`). */
   factors: { amp: number; style: number; industry: number };
   /** REST: typed events with stock sensitivities; `spill` scales the relation-graph spill-over. */
@@ -79,7 +85,7 @@ export const EFFECT_RULES: { [K in EffectName]: { [P in keyof Effects[K]]: Param
   hidden: { amp: AMP },
   momentum: { amp: AMP },
   regimes: { amp: AMP, stay: { kind: 'number', min: 0, max: 1 } },
-  dayTypes: { amp: AMP, reveal: AMP, shuffle: BOOL },
+  dayTypes: { amp: AMP, reveal: AMP, shuffle: BOOL, common: { kind: 'number', min: 0, max: 1 } },
   factors: { amp: AMP, style: AMP, industry: AMP },
   events: { amp: AMP, spill: AMP },
   news: { amp: AMP, rumourShare: { kind: 'number', min: 0, max: 1 }, decay: PROB_BELOW_1 },
@@ -104,7 +110,7 @@ export function defaultEffects(preset: PresetName): Effects {
     hidden: { amp: 0.45 },
     momentum: { amp: 0.12 * k },
     regimes: { amp: 0.3 * k, stay: 0.95 },
-    dayTypes: { amp: 0.3 * k, reveal: 0.5, shuffle: false },
+    dayTypes: { amp: 0.3 * k, reveal: 0.5, shuffle: false, common: 0 },
     factors: { amp: 0.3, style: 0.12, industry: 0.25 },
     events: { amp: 0.6, spill: 1 },
     news: { amp: 0.5, rumourShare: 0.4, decay: 0.7 },

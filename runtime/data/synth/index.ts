@@ -29,7 +29,7 @@ import { buildLatent } from './latent.js';
 import { buildMinutes } from './minute.js';
 import { PRESETS, PRESET_NAMES, type Preset, type PresetName } from './presets.js';
 import { simulate } from './simulate.js';
-import { buildStructure } from './structure.js';
+import { buildStructure, withDayTypeCommon } from './structure.js';
 import {
   INDEX_CODE, UNIVERSE_NAME, stageLookups, writeBars, writeCalendar, writeEvents, writeGroups, writeHoldings,
   writeMinutes, writeNews, writeOrders, writeStyles, writeUniverse,
@@ -136,7 +136,7 @@ export async function generateMarket(opts: GenerateOptions): Promise<MarketSumma
   };
   const cal = tradingCalendar(preset.start, preset.years);
   const D = cal.iso.length;
-  const S = buildStructure(preset, seed, D, effects.concepts.shuffle);
+  const S = withDayTypeCommon(buildStructure(preset, seed, D, effects.concepts.shuffle), effects.dayTypes.common);
   lap('structure');
   const L = buildLatent(preset, seed, D, S.P, effects);
   lap('latent');

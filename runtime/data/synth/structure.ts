@@ -59,6 +59,9 @@ export interface Structure {
   dtAlpha: Float64Array;
   dtW: Float64Array;
   dtSig: Float64Array;
+  /** The day-type parts shared by every cluster (per type, centred over types): weights w (DAYTYPE_FEATURES) and signature. */
+  dtWCommon: Float64Array;
+  dtSigCommon: Float64Array;
   /** Indicator scale per (cluster, indicator). */
   indScale: Float64Array;
   fundStyle: Float64Array;
@@ -241,6 +244,28 @@ export function buildStructure(preset: Preset, seed: number, D: number, shuffleC
     for (let c = 0; c < K; c++) dtSig[d * K + c] = dtSig[d * K + c]! - m;
   }
 
+  // The shared parts, from their own stream (markets without them draw the
+  // same numbers): mapping weights are random unit vectors centred over the
+  // types; the signatures are evenly spaced with unit variance, in a random
+  // order of the types, so that every type's market-wide move is distinct.
+  const dtWCommon = new Float64Array(T * DAYTYPE_FEATURES);
+  const dtSigCommon = new Float64Array(T);
+  {
+    const cr = makeRng(seed, 'daytypes-common');
+    for (let d = 0; d < T; d++) {
+      const u = unitVector(cr, DAYTYPE_FEATURES);
+      for (let f = 0; f < DAYTYPE_FEATURES; f++) dtWCommon[d * DAYTYPE_FEATURES + f] = u[f]!;
+    }
+    for (let f = 0; f < DAYTYPE_FEATURES; f++) {
+      let m = 0;
+      for (let d = 0; d < T; d++) m += dtWCommon[d * DAYTYPE_FEATURES + f]! / T;
+      for (let d = 0; d < T; d++) dtWCommon[d * DAYTYPE_FEATURES + f] = dtWCommon[d * DAYTYPE_FEATURES + f]! - m;
+    }
+    const order = shuffleInPlace(cr, Array.from({ length: T }, (_, d) => d));
+    const sd = Math.sqrt((T * T - 1) / 12);
+    order.forEach((d, k) => (dtSigCommon[d] = T > 1 ? (k - (T - 1) / 2) / sd : 0));
+  }
+
   const indScale = new Float64Array(K * INDICATORS.length);
   for (let c = 0; c < K; c++) {
     indScale[c * 2] = stableCluster[c] ? 1 : 0;
@@ -302,7 +327,7 @@ export function buildStructure(preset: Preset, seed: number, D: number, shuffleC
   return {
     P, D, codes, listDay, price0, shares0, logCap0, sigma, beta, turnover, cluster, stableCluster, industry,
     conceptsOf, gammaOf, listedConceptsOf, hiddenLoading, leader, leadersOf, kappa, q, qCentre, rel, spillTo, spillW,
-    dtAlpha, dtW, dtSig, indScale, fundStyle, fundClusters, fundAum, fundHoldings, actions, suspended, eventTokens,
+    dtAlpha, dtW, dtSig, dtWCommon, dtSigCommon, indScale, fundStyle, fundClusters, fundAum, fundHoldings, actions, suspended, eventTokens,
   };
 }
 
@@ -372,4 +397,28 @@ function spillLists(P: number, rel: Structure['rel']): { spillTo: Int32Array[]; 
     spillW.push(Float64Array.from(keys.map((k) => w.get(k)!)));
   }
   return { spillTo, spillW };
+}
+
+/**
+ * The structure with dayTypes.common blended into the day-type mapping and
+ * signature: (1 − common)·cluster part + common·shared part (the structure
+ * itself stays a function of preset and seed; this is what the effects make
+ * of it). common = 0 returns `S` unchanged.
+ */
+export function withDayTypeCommon(S: Structure, common: number): Structure {
+  if (common === 0) return S;
+  const K = S.leadersOf.length;
+  const T = S.dtSig.length / K;
+  const dtW = Float64Array.from(S.dtW);
+  const dtSig = Float64Array.from(S.dtSig);
+  for (let c = 0; c < K; c++) {
+    for (let d = 0; d < T; d++) {
+      for (let f = 0; f < DAYTYPE_FEATURES; f++) {
+        const at = (c * T + d) * DAYTYPE_FEATURES + f;
+        dtW[at] = (1 - common) * S.dtW[at]! + common * S.dtWCommon[d * DAYTYPE_FEATURES + f]!;
+      }
+      dtSig[d * K + c] = (1 - common) * S.dtSig[d * K + c]! + common * S.dtSigCommon[d]!;
+    }
+  }
+  return { ...S, dtW, dtSig };
 }
