@@ -13,7 +13,8 @@ import { newCtx, report, type Ctx } from './context.js';
 import { evalExpr, moduleScope } from './expr.js';
 import { compileFeatures } from './features.js';
 import { checkModelAlone, modelValue } from './model.js';
-import { checkEnv, compileData, compileGraph, elaborateStrategy } from './strategy.js';
+import { checkEnv } from './env.js';
+import { compileData, compileGraph, elaborateStrategy } from './strategy.js';
 import { compileMemory } from './memory.js';
 
 export interface CheckResult {

@@ -9,12 +9,12 @@
 // like the label, so only the objectives' losses may read them: one in the
 // model clause is Q4003.
 
-import type { Clause, Decl, Expr, RecordEntry, Stage, TrainBody, TrainClause } from '../../grammar/ast.js';
+import type { Decl, Expr, RecordEntry } from '../../grammar/ast.js';
 import type { Span } from '../diagnostics/diagnostic.js';
 import type { TensorType, Type } from '../ir/types.js';
 import type { DatasetSpec, FeatureExpr, FeatureSet, Processor } from '../plan/data.js';
 import type { EntryPlan, GraphPlan, InputBinding, InputSource, MemoryPlan, Plan, StagePlan } from '../plan/plan.js';
-import { lookup, type Found, type ModuleInfo } from '../resolve.js';
+import { lookup, type ModuleInfo } from '../resolve.js';
 import { emit, finish, input, newBuilder, type FnBuilder } from './builder.js';
 import { report, type Ctx, type Hooks, type Scope } from './context.js';
 import { callValue, evalExpr, moduleScope } from './expr.js';
@@ -41,6 +41,8 @@ import { compileMemory, dependsOnInput, leakReported, MEMORY_READS } from './mem
 import { describe, POISON, tensorText, type Value } from './values.js';
 import { lookupOp } from '../ops/registry.js';
 import { emitOp } from './args.js';
+import { clauseOf, clauseValue, isTrainClause, namedDecl, stagesOf } from './clauses.js';
+import { checkRlStrategy } from './env.js';
 
 type DataDecl = Extract<Decl, { kind: 'DataDecl' }>;
 type StrategyDecl = Extract<Decl, { kind: 'StrategyDecl' }>;
@@ -311,82 +313,6 @@ export function compileGraph(ctx: Ctx, m: ModuleInfo, d: GraphDecl): GraphPlan |
 
 const STRATEGY_CLAUSES = ['data', 'model', 'loss', 'train', 'evaluate', 'backtest', 'seed', 'env'];
 
-// ── environments (reinforcement learning) ────────────────────────────────────
-
-type EnvDecl = Extract<Decl, { kind: 'EnvDecl' }>;
-
-const ENV_KINDS: Record<string, string[]> = { order_execution: ['bars', 'decisions', 'actions', 'reward', 'orders'] };
-const RL_ALGORITHMS: Record<string, string[]> = {
-  ppo: ['clip', 'kl_target', 'lr', 'gamma', 'lambda', 'entropy', 'value_clip', 'epochs'],
-  dqn: ['lr', 'gamma', 'epsilon', 'target_update'],
-};
-const RL_METRICS = ['price_advantage', 'glr', 'reward', 'pa'];
-
-/** An environment declaration: its kind and settings are checked; the runtime does not run RL strategies yet. */
-export function checkEnv(ctx: Ctx, m: ModuleInfo, d: EnvDecl): boolean {
-  const v = evalExpr(ctx, settingsScope(ctx, m), d.value);
-  const c = callee(v);
-  if (!c || !ENV_KINDS[c.name]) {
-    if (v.k !== 'poison') report(ctx, 'typeMismatch', { expected: `an environment (${Object.keys(ENV_KINDS).join(', ')})`, found: describe(v) }, { span: d.value.span });
-    return false;
-  }
-  if (!c.call) return true;
-  const args = takeArgs(ctx, c.call, ENV_KINDS[c.name]!);
-  if (!args) return false;
-  if (args.has('decisions')) number(ctx, args.get('decisions'), 'decisions', 8, { min: 1, int: true });
-  const actions = args.get('actions');
-  if (actions && !(actions.value.k === 'list' && actions.value.items.every((x) => x.k === 'num' && x.v >= 0 && x.v <= 1))) {
-    report(ctx, 'typeMismatch', { expected: 'a list of order fractions in [0, 1]', found: describe(actions.value) }, { span: actions.span });
-  }
-  return true;
-}
-
-/** An RL strategy (`env` instead of `data`): stages name an algorithm, a policy model and optional distillation. */
-function checkRlStrategy(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): void {
-  const envExpr = clauseValue(ctx, s, 'env');
-  const found = envExpr && namedDecl(ctx, m, envExpr, 'EnvDecl', 'an environment');
-  if (!found || found.kind !== 'decl' || found.decl.kind !== 'EnvDecl') return;
-  const ss = settingsScope(ctx, m);
-  const modelName = (v: Value, span: Span): void => {
-    if (v.k === 'poison') return;
-    if (v.k !== 'model' || v.decl.kind !== 'ModelDecl') report(ctx, 'wrongKind', { name: describe(v), expected: 'a policy model', found: describe(v) }, { span });
-  };
-  for (const st of stagesOf(ctx, m, s)) {
-    const seen = new Set<string>();
-    for (const en of st.entries) {
-      const key = en.key.name;
-      seen.add(key);
-      const v = evalExpr(ctx, ss, en.value);
-      const a = { value: v, span: en.value.span };
-      if (key === 'algorithm') {
-        const c = callee(v);
-        if (!c || !RL_ALGORITHMS[c.name]) report(ctx, 'typeMismatch', { expected: `an RL algorithm (${Object.keys(RL_ALGORITHMS).join(', ')})`, found: describe(v) }, { span: a.span });
-        else if (c.call) takeArgs(ctx, c.call, RL_ALGORITHMS[c.name]!);
-      } else if (key === 'policy') modelName(v, a.span);
-      else if (key === 'distill') {
-        const c = callee(v);
-        const args = c?.name === 'from' && c.call ? takeArgs(ctx, c.call, ['teacher', 'weight']) : undefined;
-        if (!args) report(ctx, 'typeMismatch', { expected: 'from(<teacher model>, weight: 0.01)', found: describe(v) }, { span: a.span });
-        else {
-          const t = args.get('teacher');
-          if (t) modelName(t.value, t.span);
-          number(ctx, args.get('weight'), 'weight', 0.01, { min: 0 });
-        }
-      } else if (key === 'epochs') number(ctx, a, key, 1, { min: 1, int: true });
-      else report(ctx, 'unknownSetting', { key, block: 'train (reinforcement learning)', known: 'algorithm, policy, distill, epochs' }, { span: en.key.span });
-    }
-    if (!seen.has('policy')) report(ctx, 'missingClause', { head: 'policy', block: `stage ${st.name}` }, { span: st.span });
-  }
-  const evalExprAst = clauseValue(ctx, s, 'evaluate');
-  if (evalExprAst) {
-    const v = evalExpr(ctx, ss, evalExprAst);
-    for (const it of v.k === 'list' ? v.items : [v]) {
-      const c = callee(it);
-      if (!c || !RL_METRICS.includes(c.name)) report(ctx, 'typeMismatch', { expected: `an execution metric (${RL_METRICS.join(', ')})`, found: describe(it) }, { span: evalExprAst.span });
-    }
-  }
-}
-
 interface EntryState {
   fn: FnBuilder;
   bindings: Map<string, InputBinding>;
@@ -549,73 +475,6 @@ function predictionRecord(fn: FnBuilder, v: Value, predId: number): number {
     fields.push({ name: k, type: t.type });
   }
   return emit(fn, 'record', inputs, {}, { kind: 'record', fields });
-}
-
-function clauseOf(s: StrategyDecl, head: string): (Clause | TrainClause) | undefined {
-  return s.clauses.find((c) => c.head.name === head);
-}
-
-function isTrainClause(c: Clause | TrainClause): c is TrainClause {
-  return (c as TrainClause).kind === 'TrainClause';
-}
-
-function valueExpr(c: Clause | TrainClause | undefined): Expr | undefined {
-  return c && !isTrainClause(c) && c.body.kind === 'ValueBody' ? c.body.value : undefined;
-}
-
-/**
- * The value of a strategy clause that takes one (`model GRU(...)`), or
- * undefined when the clause is absent; a clause written another way
- * (`model m = GRU(...)`, `data { ... }`) is reported, never skipped silently.
- */
-function clauseValue(ctx: Ctx, s: StrategyDecl, head: string): Expr | undefined {
-  const c = clauseOf(s, head);
-  if (!c) return undefined;
-  const v = valueExpr(c);
-  if (v) return v;
-  const found = isTrainClause(c) ? 'a train block' : c.body.kind === 'DefBody' ? `a definition \`${head} ${c.body.name.name} = ...\`` : 'a block of entries';
-  report(ctx, 'typeMismatch', { expected: `a value after \`${head}\``, found }, { span: c.span });
-  return undefined;
-}
-
-/** A clause naming a declaration (`data market`, `env exec`): reports a missing name or another kind. */
-function namedDecl(ctx: Ctx, m: ModuleInfo, e: Expr, kind: Decl['kind'], what: string): Found | undefined {
-  if (e.kind !== 'Name') {
-    report(ctx, 'typeMismatch', { expected: `the name of ${what}`, found: `a ${e.kind.toLowerCase()} expression` }, { span: e.span });
-    return undefined;
-  }
-  const found = lookup(ctx.r, m, e.name);
-  if (!found) {
-    report(ctx, 'unknownName', { name: e.name }, { span: e.span });
-    return undefined;
-  }
-  if (found.kind !== 'decl' || found.decl.kind !== kind) {
-    report(ctx, 'wrongKind', { name: e.name, expected: what, found: 'another declaration' }, { span: e.span });
-    return undefined;
-  }
-  return found;
-}
-
-/** Stage settings: the train block's top-level entries as defaults, each stage's entries on top. */
-function stagesOf(ctx: Ctx, m: ModuleInfo, s: StrategyDecl): { name: string; entries: RecordEntry[]; span: Span }[] {
-  const c = clauseOf(s, 'train');
-  let body: TrainBody | undefined;
-  if (c && isTrainClause(c)) body = c.body;
-  else if (c) {
-    const e = valueExpr(c);
-    const found = e?.kind === 'Name' ? lookup(ctx.r, m, e.name) : undefined;
-    if (found?.kind === 'decl' && found.decl.kind === 'TrainDecl') {
-      body = found.decl.body;
-      // `train qlib_rnn { epochs: 30 }`: the named block with some settings replaced.
-      const over = !isTrainClause(c) && c.body.kind === 'ValueBody' ? c.body.settings : undefined;
-      if (over) body = { ...body, items: [...body.items, ...over.entries] };
-    } else report(ctx, found ? 'wrongKind' : 'unknownName', found ? { name: e?.kind === 'Name' ? e.name : '?', expected: 'a train declaration', found: 'another declaration' } : { name: e?.kind === 'Name' ? e.name : '?' } as never, { span: c.span });
-  }
-  if (!body) return [{ name: 'main', entries: [], span: s.name.span }];
-  const defaults = body.items.filter((i): i is RecordEntry => !('kind' in i && (i as Stage).kind === 'Stage'));
-  const stages = body.items.filter((i): i is Stage => 'kind' in i && (i as Stage).kind === 'Stage');
-  if (stages.length === 0) return [{ name: 'main', entries: defaults, span: body.span }];
-  return stages.map((st) => ({ name: st.name.name, entries: [...defaults, ...st.settings.entries], span: st.span }));
 }
 
 const TRAIN_KEYS = ['optimizer', 'epochs', 'early_stop', 'clip', 'batch', 'lr_schedule', 'accumulate', 'average_last', 'freeze', 'init', 'each_epoch', 'loss', 'max_steps_per_epoch', 'reset_optimizer'];
