@@ -34,6 +34,12 @@ export interface RunContext {
   param(path: string, name: string): tf.Variable;
   /** replace a non-trainable state tensor (batch-norm running statistics) */
   setState(path: string, name: string, value: tf.Tensor): void;
+  /**
+   * A state tensor as updated so far in this call (the last setState value,
+   * else the parameter): a layer applied twice in one step updates its
+   * running statistics twice in a row, as PyTorch does.
+   */
+  state?(path: string, name: string): tf.Tensor;
   /** a fresh seed for stochastic ops (deterministic given the run's seed and step) */
   seed(): number;
   /** memory writes collected during this call (memory name → detached value) */

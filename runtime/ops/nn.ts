@@ -17,7 +17,9 @@
 // axis but the feature axis (as PyTorch's BatchNorm1d over N and L) and
 // calls ctx.setState(path, 'running_mean' | 'running_var', value) with
 // running = (1 − m)·running + m·batch (unbiased batch variance; biased when
-// only one entry); in evaluation it reads the running statistics through
+// only one entry), starting from ctx.state's value, so a layer applied to two
+// batches in one step (ADD's heads on real and augmented rows) updates twice
+// in a row, as PyTorch does; in evaluation it reads the running statistics through
 // ctx.param. The new state tensors are untaped, created in the caller's
 // scope: the executor keeps them (tf.keep) and commits them after the step.
 //
@@ -162,7 +164,7 @@ const batchNorm: KernelBuilder = (node) => {
     const count = prod(axes.map((a) => x.shape[a]!));
     const unbias = count > 1 ? count / (count - 1) : 1;
     const blend = (batchStat: tf.Tensor, name: string, scale: number): tf.Tensor =>
-      detached((s, r) => tf.add(tf.mul(r, 1 - momentum), tf.mul(tf.reshape(s, r.shape), momentum * scale)), batchStat, ctx.param(path, name));
+      detached((s, r) => tf.add(tf.mul(r, 1 - momentum), tf.mul(tf.reshape(s, r.shape), momentum * scale)), batchStat, ctx.state?.(path, name) ?? ctx.param(path, name));
     ctx.setState(path, 'running_mean', blend(mean, 'running_mean', 1));
     ctx.setState(path, 'running_var', blend(v, 'running_var', unbias));
     return tf.add(tf.mul(tf.mul(d, tf.rsqrt(tf.add(v, eps))), w), b);
