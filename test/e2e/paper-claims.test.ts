@@ -12,6 +12,7 @@ import type { DayPrediction } from '../../runtime/train/loop.js';
 import { addStrategy, gruStrategy, hybridStrategy, igmtfStrategy, lstmDaysStrategy, paperMarket, routerStats, transformerStrategy, traStrategy } from '../../verify/paper-claims.js';
 import { ROOT, testHost } from '../helpers/compile.js';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 function compile(src: string) {
   const file = `/virtual/paper-${Math.random().toString(36).slice(2)}.qv`;
@@ -40,6 +41,10 @@ describe('paper claim strategies', () => {
       expect(c.plans).toHaveLength(1);
     });
   }
+  it('the hybrid strategy (Transformer + HIST head + TRA router) stays within 20 lines', () => {
+    const lines = readFileSync(join(ROOT, 'strategies', 'hybrid.qv'), 'utf8').replace(/\n$/, '').split('\n');
+    expect(lines.length).toBeLessThanOrEqual(20);
+  });
   it('a shorter segments override reaches the plan', () => {
     const c = compile(paperMarket(['regimes'], '', 3, 'train: 2008-01-01..2008-06-30, valid: 2008-07-01..2008-09-30, test: 2008-10-01..2008-12-31') + traStrategy(o, 3));
     expect(c.plans[0]!.data.segments['train']).toEqual({ start: '2008-01-01', end: '2008-06-30' });
