@@ -21,6 +21,8 @@ interface DayTypeStats {
   typeShare: number;
   /** the map table's contents, to compare markets */
   map: string;
+  /** the largest |mean over clusters| of a type's signature (0 when double-centred) */
+  typeMean: number;
 }
 
 async function dayTypeStats(name: string, common: number | undefined): Promise<DayTypeStats> {
@@ -54,7 +56,7 @@ async function dayTypeStats(name: string, common: number | undefined): Promise<D
     );
     const mean = Float64Array.from(days, (r) => Number(r[1]));
     const sig = Float64Array.from(days, (r) => sigOfType[Number(r[0])]!);
-    return { marketReveal: corr(mean, sig), typeShare: between / total, map: JSON.stringify(map) };
+    return { marketReveal: corr(mean, sig), typeShare: between / total, map: JSON.stringify(map), typeMean: Math.max(...Array.from(sigOfType, Math.abs)) };
   } finally {
     m.close();
   }
@@ -77,7 +79,9 @@ describe('dayTypes.common', () => {
   it('0 is the default and leaves the cross-sectional day types as they were', () => {
     expect(zero.map).toBe(none.map);
     // the signature is double-centred: the day's mean move says nothing of its type
+    expect(zero.typeMean).toBeLessThan(1e-9);
     expect(Number.isNaN(zero.marketReveal) || Math.abs(zero.marketReveal) < 0.1).toBe(true);
+    expect(full.typeMean).toBeGreaterThan(0.5);
   });
 
   it('1 reveals the day type in the market-wide move of the day', () => {
