@@ -83,6 +83,36 @@ export interface RouterStats {
   accuracy: number;
   /** the same with the regimes of other days (a circular shift of the test days): what chance gives */
   chance: number;
+  /** per true regime, each predictor's correlation with the label (pooled over the regime's samples); with `all` outputs */
+  regimeCorr?: number[][];
+  /** how differently the predictors do within a regime: the largest spread of regimeCorr over the regimes (0 = all alike) */
+  spread?: number;
+}
+
+/** Pearson correlation from running sums. */
+class Corr {
+  private n = 0;
+  private sx = 0;
+  private sy = 0;
+  private sxx = 0;
+  private syy = 0;
+  private sxy = 0;
+  add(x: number, y: number): void {
+    this.n++;
+    this.sx += x;
+    this.sy += y;
+    this.sxx += x * x;
+    this.syy += y * y;
+    this.sxy += x * y;
+  }
+  value(): number {
+    const n = this.n;
+    if (n < 3) return NaN;
+    const cov = this.sxy / n - (this.sx / n) * (this.sy / n);
+    const vx = this.sxx / n - (this.sx / n) ** 2;
+    const vy = this.syy / n - (this.sy / n) ** 2;
+    return vx > 0 && vy > 0 ? cov / Math.sqrt(vx * vy) : NaN;
+  }
 }
 
 /** Best agreement over every assignment of K predictors to R regimes (K ≤ 3: brute force). */
@@ -124,15 +154,23 @@ export async function routerStats(preds: DayPrediction[], marketPath: string, K:
   }
   const usage = new Array<number>(K).fill(0);
   const routes: { day: number; grp: number; route: number }[] = [];
+  const corr = Array.from({ length: 3 }, () => Array.from({ length: K }, () => new Corr()));
+  let withAll = false;
   preds.forEach((p, d) => {
     const prob = p.outputs?.['prob'];
     if (!prob) throw new Error('routerStats needs the model outputs (trainOn with keep: true)');
+    const all = p.outputs?.['all'];
+    withAll ||= all !== undefined;
     p.instruments.forEach((s, i) => {
       let best = 0;
       for (let k = 1; k < K; k++) if (prob[i * K + k]! > prob[i * K + best]!) best = k;
       usage[best]!++;
       const g = cluster.get(s);
-      if (g !== undefined) routes.push({ day: d, grp: g, route: best });
+      if (g === undefined) return;
+      routes.push({ day: d, grp: g, route: best });
+      const r = regime.get(`${p.day}|${g}`);
+      const y = p.label[i]!;
+      if (all && r !== undefined && Number.isFinite(y)) for (let k = 0; k < K; k++) corr[r]![k]!.add(all[i * K + k]!, y);
     });
   });
   const n = usage.reduce((a, b) => a + b, 0);
@@ -149,7 +187,47 @@ export async function routerStats(preds: DayPrediction[], marketPath: string, K:
     return bestMatch(conf, total);
   };
   const shifts = [0.25, 0.5, 0.75].map((f) => Math.max(1, Math.round(preds.length * f)));
-  return { usage: usage.map((u) => u / Math.max(1, n)), accuracy: agreement(0), chance: shifts.reduce((s, k) => s + agreement(k), 0) / shifts.length };
+  const out: RouterStats = { usage: usage.map((u) => u / Math.max(1, n)), accuracy: agreement(0), chance: shifts.reduce((s, k) => s + agreement(k), 0) / shifts.length };
+  if (withAll) {
+    out.regimeCorr = corr.map((row) => row.map((c) => c.value()));
+    out.spread = Math.max(0, ...out.regimeCorr.map((row) => row.filter(Number.isFinite)).filter((row) => row.length > 0).map((row) => Math.max(...row) - Math.min(...row)));
+  }
+  return out;
+}
+
+/**
+ * How often a head's argmax names the day's market state on the test days,
+ * the state being the tertile of the day's mean raw label among the test
+ * days (balanced classes: chance is 1/3). ADD's market head should beat
+ * chance; the adversary reading the excess encoder should not.
+ */
+export function marketStateAccuracy(preds: DayPrediction[], field: string): number {
+  const means = preds.map((p) => {
+    let s = 0;
+    let n = 0;
+    for (const y of p.label) if (Number.isFinite(y)) (s += y), n++;
+    return n ? s / n : NaN;
+  });
+  const sorted = means.filter(Number.isFinite).sort((a, b) => a - b);
+  const q1 = sorted[Math.floor(sorted.length / 3)]!;
+  const q2 = sorted[Math.floor((2 * sorted.length) / 3)]!;
+  let hit = 0;
+  let n = 0;
+  preds.forEach((p, d) => {
+    const m = means[d]!;
+    const o = p.outputs?.[field];
+    if (!o) throw new Error(`marketStateAccuracy needs the model output ${field} (trainOn with keep: true)`);
+    if (!Number.isFinite(m) || p.instruments.length === 0) return;
+    const state = m < q1 ? 0 : m < q2 ? 1 : 2;
+    const C = o.length / p.instruments.length;
+    for (let i = 0; i < p.instruments.length; i++) {
+      let b = 0;
+      for (let k = 1; k < C; k++) if (o[i * C + k]! > o[i * C + b]!) b = k;
+      hit += b === state ? 1 : 0;
+      n++;
+    }
+  });
+  return n ? hit / n : NaN;
 }
 
 // ── the claims ──────────────────────────────────────────────────────────────
@@ -175,6 +253,8 @@ export async function traClaims(o: PaperOptions, rows: ClaimRow[], log: Log = ()
   const stats = await routerStats(tra.r.predictions!, tra.r.marketPath!, 3);
   rows.push({ claim: `router argmax vs true regime: ${stats.accuracy.toFixed(3)} (chance ${stats.chance.toFixed(3)})`, market: 'regimes', model: 'tra', ic: null, rankIc: null, holds: stats.accuracy > stats.chance + 0.05 });
   rows.push({ claim: `predictor usage with OT: ${stats.usage.map((u) => u.toFixed(2)).join(' / ')}`, market: 'regimes', model: 'tra', ic: null, rankIc: null, holds: stats.usage.every((u) => u >= 0.5 / 3 && u <= 1.5 / 3) });
+  // what the router needs: predictors that differ within a regime (the largest spread of their correlations with the label)
+  rows.push({ claim: `predictors specialise: within-regime spread ${stats.spread?.toFixed(3)} (per regime ${stats.regimeCorr?.map((r) => r.map((c) => c.toFixed(2)).join('/')).join(', ')})`, market: 'regimes', model: 'tra', ic: null, rankIc: null, holds: (stats.spread ?? 0) > 0.1 });
   const noOt = await run(rows, log, progress, 'TRA without OT', 'regimes', src, 'tra_no_ot', traStrategy(o, 3, false), true);
   const s2 = await routerStats(noOt.r.predictions!, noOt.r.marketPath!, 3);
   rows.push({ claim: `predictor usage without OT: ${s2.usage.map((u) => u.toFixed(2)).join(' / ')}`, market: 'regimes', model: 'tra_no_ot', ic: null, rankIc: null, holds: s2.usage.some((u) => u < 0.5 / 3 || u > 1.5 / 3) });
@@ -200,9 +280,13 @@ export async function igmtfClaims(o: PaperOptions, rows: ClaimRow[], log: Log = 
 /** ADD beats its GRU backbone where a market component is planted; removing the adversary or the augmentation each hurts. */
 export async function addClaims(o: PaperOptions, rows: ClaimRow[], log: Log = () => {}, progress: () => void = () => {}): Promise<void> {
   const src = paperMarket(['market', 'temporal'], '', 3, o.segments);
-  const add = await run(rows, log, progress, 'ADD > GRU (market + temporal)', 'market+temporal', src, 'add', addStrategy(o));
+  const add = await run(rows, log, progress, 'ADD > GRU (market + temporal)', 'market+temporal', src, 'add', addStrategy(o), true);
   const gru = await run(rows, log, progress, 'ADD > GRU (market + temporal)', 'market+temporal', src, 'gru', gruStrategy(o));
   add.row.holds = (add.r.ic ?? 0) > (gru.r.ic ?? 0);
+  // the disentanglement itself (specs/add.md): the market head reads the market state, the adversary on the excess encoder does not
+  const mk = marketStateAccuracy(add.r.predictions!, 'mk');
+  const adv = marketStateAccuracy(add.r.predictions!, 'adv_mk');
+  rows.push({ claim: `market state from the market head ${mk.toFixed(3)}, from the excess encoder (adversary) ${adv.toFixed(3)}; chance 0.333`, market: 'market+temporal', model: 'add', ic: null, rankIc: null, holds: mk > 0.4 && Math.abs(adv - 1 / 3) < 0.05 });
   const noAdv = await run(rows, log, progress, 'ADD without the adversary loses IC', 'market+temporal', src, 'add_no_adversary', addStrategy(o, 'no_adversary'));
   noAdv.row.holds = (noAdv.r.ic ?? 0) < (add.r.ic ?? 0);
   const noAug = await run(rows, log, progress, 'ADD without the augmentation loses IC', 'market+temporal', src, 'add_no_augmentation', addStrategy(o, 'no_augmentation'));

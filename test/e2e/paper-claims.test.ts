@@ -9,7 +9,7 @@ import { compileFiles } from '../../compiler/pipeline.js';
 import { closeMarket, openMarket, queryRows } from '../../runtime/data/db.js';
 import { marketFile } from '../../runtime/run.js';
 import type { DayPrediction } from '../../runtime/train/loop.js';
-import { addStrategy, gruStrategy, hybridStrategy, igmtfStrategy, lstmDaysStrategy, paperMarket, routerStats, transformerStrategy, traStrategy } from '../../verify/paper-claims.js';
+import { addStrategy, gruStrategy, hybridStrategy, igmtfStrategy, lstmDaysStrategy, marketStateAccuracy, paperMarket, routerStats, transformerStrategy, traStrategy } from '../../verify/paper-claims.js';
 import { ROOT, testHost } from '../helpers/compile.js';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -78,5 +78,45 @@ describe('TRA router statistics', () => {
     const f = await routerStats(flat, path, 3);
     expect(f.usage).toEqual([0, 1, 0]);
     expect(f.accuracy).toBeLessThan(0.7);
+    expect(f.spread).toBeUndefined();
+    // predictor outputs: k = regime's own predictor tracks the label in its regime, the others are noise
+    let seed = 7;
+    const noise = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648) - 0.5;
+    const withAll = preds.map((p) => {
+      const label = Float64Array.from(p.instruments, () => noise());
+      const all = new Float32Array(p.instruments.length * 3);
+      p.instruments.forEach((st, i) => {
+        const r = regimeOf.get(`${p.day}|${cluster.get(st)}`)!;
+        for (let k = 0; k < 3; k++) all[i * 3 + k] = k === r ? label[i]! + 0.1 * noise() : noise();
+      });
+      return { ...p, label, outputs: { ...p.outputs, all } };
+    });
+    const sp = await routerStats(withAll, path, 3);
+    expect(sp.spread).toBeGreaterThan(0.8);
+    for (let r = 0; r < 3; r++) if (Number.isFinite(sp.regimeCorr![r]![r]!)) expect(sp.regimeCorr![r]![r]!).toBeGreaterThan(0.9);
+    // alike predictors: no spread
+    const alike = withAll.map((p) => ({ ...p, outputs: { ...p.outputs, all: Float32Array.from(Array.from(p.label).flatMap((y) => [y, y, y])) } }));
+    expect((await routerStats(alike, path, 3)).spread).toBeCloseTo(0, 6);
   }, 120_000);
+});
+
+describe('ADD market-state accuracy', () => {
+  const day = (k: number, mean: number, logits: (state: number) => number[]): DayPrediction => ({
+    day: `2010-01-${String(k + 1).padStart(2, '0')}`,
+    instruments: ['a', 'b'],
+    pred: new Float32Array(2),
+    label: Float64Array.from([mean - 0.01, mean + 0.01]),
+    outputs: { mk: Float32Array.from([...logits(k % 3), ...logits(k % 3)]) },
+  });
+  // day k's mean is k's position in a cycle low / middle / high: its state is k % 3
+  const means = (k: number) => [-0.02, 0, 0.02][k % 3]! + k * 1e-5;
+  it('a head that names the state scores 1, a constant one 1/3, one off by a state 0', () => {
+    const right = Array.from({ length: 30 }, (_, k) => day(k, means(k), (s) => [0, 1, 2].map((c) => (c === s ? 1 : 0))));
+    expect(marketStateAccuracy(right, 'mk')).toBe(1);
+    const constant = Array.from({ length: 30 }, (_, k) => day(k, means(k), () => [0, 0, 1]));
+    expect(marketStateAccuracy(constant, 'mk')).toBeCloseTo(1 / 3, 6);
+    const off = Array.from({ length: 30 }, (_, k) => day(k, means(k), (s) => [0, 1, 2].map((c) => (c === (s + 1) % 3 ? 1 : 0))));
+    expect(marketStateAccuracy(off, 'mk')).toBe(0);
+    expect(() => marketStateAccuracy(right, 'adv_mk')).toThrow(/adv_mk/);
+  });
 });
