@@ -555,6 +555,8 @@ export function elaborateBody(ctx: Ctx, sc: Scope, body: Stmt[], name: string, n
     const v = evalExpr(ctx, scope, st.value);
     scope.paths.top = [];
     if (pat.kind === 'PatName') {
+      // `let bn = batch_norm` reads like a bound layer but names the op: no weights are shared.
+      if (v.k === 'op' && v.op.params && !pat.name.name.startsWith('_')) report(ctx, 'layerOpAlias', { name: pat.name.name, op: v.op.name }, { span: st.value.span });
       origLookup.set(pat.name.name, v);
       bound.set(pat.name.name, { span: pat.name.span, used: false });
     } else {

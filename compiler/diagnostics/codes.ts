@@ -76,6 +76,9 @@ export const codes = {
   unusedBinding: def<{ name: S }>('Q2011', 'warning', (p) => `${p.name} is never used`,
     () => 'remove it, or prefix its name with _ to keep it'),
   noStrategy: def<{ name: S }>('Q2012', 'error', (p) => `no strategy named ${p.name} in this file`),
+  layerOpAlias: def<{ name: S; op: S }>('Q2013', 'warning',
+    (p) => `${p.name} names the layer op ${p.op}, not a layer: each application makes a new layer with its own parameters`,
+    (p) => `write \`let ${p.name} = ${p.op}()\` to bind one layer that every application shares`),
 
   // ── Q3xxx types and shapes ───────────────────────────────────────────────
   axisMismatch: def<{ a: S; b: S }>('Q3001', 'error', (p) => `axis ${p.a} met axis ${p.b}`,
