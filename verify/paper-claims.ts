@@ -9,6 +9,7 @@
 // process, on one market; nothing is read from a file of expected values.
 
 import { closeMarket, openMarket, queryRows } from '../runtime/data/db.js';
+import { pearson } from '../runtime/eval/stats.js';
 import type { DayPrediction } from '../runtime/train/loop.js';
 import { join, relative } from 'node:path';
 import { MODELS, market, trainOn, type ClaimRow, type Trained } from './claims.js';
@@ -89,32 +90,6 @@ export interface RouterStats {
   spread?: number;
 }
 
-/** Pearson correlation from running sums. */
-class Corr {
-  private n = 0;
-  private sx = 0;
-  private sy = 0;
-  private sxx = 0;
-  private syy = 0;
-  private sxy = 0;
-  add(x: number, y: number): void {
-    this.n++;
-    this.sx += x;
-    this.sy += y;
-    this.sxx += x * x;
-    this.syy += y * y;
-    this.sxy += x * y;
-  }
-  value(): number {
-    const n = this.n;
-    if (n < 3) return NaN;
-    const cov = this.sxy / n - (this.sx / n) * (this.sy / n);
-    const vx = this.sxx / n - (this.sx / n) ** 2;
-    const vy = this.syy / n - (this.sy / n) ** 2;
-    return vx > 0 && vy > 0 ? cov / Math.sqrt(vx * vy) : NaN;
-  }
-}
-
 /** Best agreement over every assignment of K predictors to R regimes (K ≤ 3: brute force). */
 function bestMatch(conf: number[][], total: number): number {
   const K = conf.length;
@@ -154,7 +129,8 @@ export async function routerStats(preds: DayPrediction[], marketPath: string, K:
   }
   const usage = new Array<number>(K).fill(0);
   const routes: { day: number; grp: number; route: number }[] = [];
-  const corr = Array.from({ length: 3 }, () => Array.from({ length: K }, () => new Corr()));
+  // per regime: each predictor's outputs and the labels beside them
+  const pairs = Array.from({ length: 3 }, () => ({ y: [] as number[], x: Array.from({ length: K }, () => [] as number[]) }));
   let withAll = false;
   preds.forEach((p, d) => {
     const prob = p.outputs?.['prob'];
@@ -170,7 +146,9 @@ export async function routerStats(preds: DayPrediction[], marketPath: string, K:
       routes.push({ day: d, grp: g, route: best });
       const r = regime.get(`${p.day}|${g}`);
       const y = p.label[i]!;
-      if (all && r !== undefined && Number.isFinite(y)) for (let k = 0; k < K; k++) corr[r]![k]!.add(all[i * K + k]!, y);
+      if (!all || r === undefined || !Number.isFinite(y)) return;
+      pairs[r]!.y.push(y);
+      for (let k = 0; k < K; k++) pairs[r]!.x[k]!.push(all[i * K + k]!);
     });
   });
   const n = usage.reduce((a, b) => a + b, 0);
@@ -189,7 +167,7 @@ export async function routerStats(preds: DayPrediction[], marketPath: string, K:
   const shifts = [0.25, 0.5, 0.75].map((f) => Math.max(1, Math.round(preds.length * f)));
   const out: RouterStats = { usage: usage.map((u) => u / Math.max(1, n)), accuracy: agreement(0), chance: shifts.reduce((s, k) => s + agreement(k), 0) / shifts.length };
   if (withAll) {
-    out.regimeCorr = corr.map((row) => row.map((c) => c.value()));
+    out.regimeCorr = pairs.map((p) => p.x.map((x) => pearson(x, p.y, p.y.length)));
     out.spread = Math.max(0, ...out.regimeCorr.map((row) => row.filter(Number.isFinite)).filter((row) => row.length > 0).map((row) => Math.max(...row) - Math.min(...row)));
   }
   return out;
