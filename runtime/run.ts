@@ -37,13 +37,13 @@ import { generateMarket, isolateEffects, marketVersion as synthVersion, PRESETS,
 import { crossSectionsFromDays } from './eval/cross-sections.js';
 import { evaluateSignal } from './eval/metrics.js';
 import { evaluateListed } from './eval/listed.js';
-import { compileFunction, createParams, disposeParams, paramSpecs } from './exec/compile.js';
+import { createParams, disposeParams, paramSpecs } from './exec/compile.js';
 import { kernels } from './ops/index.js';
 import { writeReport } from './report/index.js';
 import type { ReportData } from './report/types.js';
 import { datasetFeeds, type GraphFeed } from './train/feeds.js';
 import { createMemoryStore } from './train/memory.js';
-import { predictDays, refreshMemories, staticInputs, trainStages, writesOnly, type DayPrediction } from './train/loop.js';
+import { compileEntry, predictDays, refreshMemories, trainStages, type DayPrediction } from './train/loop.js';
 import { consoleProgress, silentProgress, type ProgressSink } from './train/progress.js';
 import { checkpointParams } from './train/checkpoint.js';
 import { graphSources } from './graphs.js';
@@ -309,17 +309,17 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
 
     // Predict and evaluate the test segment.
     const tPred = performance.now();
-    const predictFn = compileFunction(o.program.functions[plan.predict.fn]!, kernels, o.program, { staticInputs: staticInputs(plan.predict.inputs) });
+    const predictFn = compileEntry(o.program, plan.predict, kernels);
     const testSeg = plan.backtest?.segment ?? 'test';
     // With memories, the last stage's objective writes them day by day; the days
     // before the test segment are replayed first so its first histories are full.
     const lastStage = plan.stages[plan.stages.length - 1];
-    const writerFn = memory && lastStage ? compileFunction(o.program.functions[lastStage.objective.fn]!, kernels, o.program, { staticInputs: staticInputs(lastStage.objective.inputs) }) : undefined;
+    const writerFn = memory && lastStage ? compileEntry(o.program, lastStage.objective, kernels) : undefined;
     const writer = writerFn && lastStage ? { fn: writerFn, inputs: lastStage.objective.inputs } : undefined;
     // Memories the last stage refreshes each epoch are refreshed once more with the final
     // (best or averaged) parameters: IGMTF's bank must hold what this model encodes.
     if (memory && lastStage?.eachEpoch.length) {
-      const refresher = compileFunction(writesOnly(o.program.functions[lastStage.objective.fn]!), kernels, o.program, { staticInputs: staticInputs(lastStage.objective.inputs) });
+      const refresher = compileEntry(o.program, lastStage.objective, kernels, { writes: true });
       refreshMemories(refresher, lastStage.objective.inputs, params, feeds, 'train', lastStage.eachEpoch.map((h) => h.memory));
       refresher.dispose();
     }

@@ -90,6 +90,13 @@ export interface RouterStats {
   spread?: number;
 }
 
+/** The largest entry's index in row i of a row-major [rows, C] array (the first on ties). */
+function rowArgmax(a: ArrayLike<number>, i: number, C: number): number {
+  let best = 0;
+  for (let k = 1; k < C; k++) if (a[i * C + k]! > a[i * C + best]!) best = k;
+  return best;
+}
+
 /** Best agreement over every assignment of K predictors to R regimes (K ≤ 3: brute force). */
 function bestMatch(conf: number[][], total: number): number {
   const K = conf.length;
@@ -138,8 +145,7 @@ export async function routerStats(preds: DayPrediction[], marketPath: string, K:
     const all = p.outputs?.['all'];
     withAll ||= all !== undefined;
     p.instruments.forEach((s, i) => {
-      let best = 0;
-      for (let k = 1; k < K; k++) if (prob[i * K + k]! > prob[i * K + best]!) best = k;
+      const best = rowArgmax(prob, i, K);
       usage[best]!++;
       const g = cluster.get(s);
       if (g === undefined) return;
@@ -199,9 +205,7 @@ export function marketStateAccuracy(preds: DayPrediction[], field: string): numb
     const state = m < q1 ? 0 : m < q2 ? 1 : 2;
     const C = o.length / p.instruments.length;
     for (let i = 0; i < p.instruments.length; i++) {
-      let b = 0;
-      for (let k = 1; k < C; k++) if (o[i * C + k]! > o[i * C + b]!) b = k;
-      hit += b === state ? 1 : 0;
+      hit += rowArgmax(o, i, C) === state ? 1 : 0;
       n++;
     }
   });

@@ -291,24 +291,22 @@ export function writeParams(p: ParamStore, values: Record<string, Float32Array>,
 export function runContext(p: ParamStore, opts: { training: boolean; seed: number }): RunContext & { pendingState: Map<string, tf.Tensor> } {
   let counter = 0;
   const pendingState = new Map<string, tf.Tensor>();
+  const keyOf = (path: string, name: string) => (path ? `${path}.${name}` : name);
   const param = (path: string, name: string): tf.Variable => {
-    const key = path ? `${path}.${name}` : name;
-    const v = p.vars.get(key);
-    if (!v) fail(`no parameter ${key}`);
+    const v = p.vars.get(keyOf(path, name));
+    if (!v) fail(`no parameter ${keyOf(path, name)}`);
     return v;
   };
   return {
     training: opts.training,
     param,
     setState(path, name, value) {
-      const key = path ? `${path}.${name}` : name;
-      const prev = pendingState.get(key);
-      if (prev) prev.dispose();
+      const key = keyOf(path, name);
+      pendingState.get(key)?.dispose();
       pendingState.set(key, tf.keep(value));
     },
     state(path, name) {
-      const key = path ? `${path}.${name}` : name;
-      return pendingState.get(key) ?? param(path, name);
+      return pendingState.get(keyOf(path, name)) ?? param(path, name);
     },
     seed() {
       counter++;

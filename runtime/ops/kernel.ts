@@ -39,7 +39,7 @@ export interface RunContext {
    * else the parameter): a layer applied twice in one step updates its
    * running statistics twice in a row, as PyTorch does.
    */
-  state?(path: string, name: string): tf.Tensor;
+  state(path: string, name: string): tf.Tensor;
   /** a fresh seed for stochastic ops (deterministic given the run's seed and step) */
   seed(): number;
   /** memory writes collected during this call (memory name → detached value) */

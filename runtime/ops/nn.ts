@@ -164,7 +164,7 @@ const batchNorm: KernelBuilder = (node) => {
     const count = prod(axes.map((a) => x.shape[a]!));
     const unbias = count > 1 ? count / (count - 1) : 1;
     const blend = (batchStat: tf.Tensor, name: string, scale: number): tf.Tensor =>
-      detached((s, r) => tf.add(tf.mul(r, 1 - momentum), tf.mul(tf.reshape(s, r.shape), momentum * scale)), batchStat, ctx.state?.(path, name) ?? ctx.param(path, name));
+      detached((s, r) => tf.add(tf.mul(r, 1 - momentum), tf.mul(tf.reshape(s, r.shape), momentum * scale)), batchStat, ctx.state(path, name));
     ctx.setState(path, 'running_mean', blend(mean, 'running_mean', 1));
     ctx.setState(path, 'running_var', blend(v, 'running_var', unbias));
     return tf.add(tf.mul(tf.mul(d, tf.rsqrt(tf.add(v, eps))), w), b);

@@ -23,7 +23,7 @@ import { DiagnosticError } from '../../compiler/diagnostics/diagnostic.js';
 import type { Func, Program } from '../../compiler/ir/types.js';
 import { lookupOp } from '../../compiler/ops/registry.js';
 import { dceFunc } from '../../compiler/passes/dce.js';
-import type { InputBinding, Plan, StagePlan } from '../../compiler/plan/plan.js';
+import type { EntryPlan, InputBinding, Plan, StagePlan } from '../../compiler/plan/plan.js';
 import { crossSectionsFromDays } from '../eval/cross-sections.js';
 import { errorMetrics, icSeries, icSummary } from '../eval/metrics.js';
 import { commitState, compileFunction, readParams, runContext, trainableKeys, writeParams, type CompiledFn, type ParamStore } from '../exec/compile.js';
@@ -220,8 +220,18 @@ export function writesOnly(f: Func): Func {
 }
 
 /** Inputs that stay one tensor object while unchanged (memory banks: the feeds upload them once per refresh). */
-export function staticInputs(bindings: InputBinding[]): Set<string> {
+function staticInputs(bindings: InputBinding[]): Set<string> {
   return new Set(bindings.filter((b) => b.source.kind === 'bank' && b.source.part === 'values').map((b) => b.name));
+}
+
+/**
+ * An entry function of the plan (the predict entry or a stage's objective),
+ * compiled with its memory banks as static inputs; `writes: true` compiles
+ * only what its memory writes need (a refresh pass, see writesOnly).
+ */
+export function compileEntry(program: Program, entry: EntryPlan, kernels: KernelTable, opts: { writes?: boolean } = {}): CompiledFn {
+  const f = program.functions[entry.fn]!;
+  return compileFunction(opts.writes ? writesOnly(f) : f, kernels, program, { staticInputs: staticInputs(entry.inputs) });
 }
 
 /**
@@ -329,7 +339,7 @@ export function scoreOf(metric: string, days: ReturnType<typeof predictDays>): n
 export async function trainStages(o: TrainOptions): Promise<TrainResult> {
   const { plan, program, kernels, data, params } = o;
   const progress = o.progress ?? silentProgress;
-  const predictFn = compileFunction(program.functions[plan.predict.fn]!, kernels, program, { staticInputs: staticInputs(plan.predict.inputs) });
+  const predictFn = compileEntry(program, plan.predict, kernels);
   let pos: Position = { stage: 0, epoch: 0, history: [], best: null, bad: 0, seconds: 0, lr: NaN, plateauBest: null, plateauBad: 0 };
   let opt: OptimizerState | undefined;
   let bestFlat: Float32Array | undefined;
@@ -354,7 +364,7 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
   try {
     for (let si = pos.stage; si < plan.stages.length; si++) {
       const stage = plan.stages[si]!;
-      const objective = compileFunction(program.functions[stage.objective.fn]!, kernels, program, { staticInputs: staticInputs(stage.objective.inputs) });
+      const objective = compileEntry(program, stage.objective, kernels);
       const keys = trainableKeys(params, stage.freeze);
       const epochs = o.epochs ?? stage.epochs;
       const resumingHere = si === pos.stage && pos.epoch > 0;
@@ -376,7 +386,7 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
       const nBatches = data.trainBatchCount(stage);
       const pool = await stagePool(o, stage, keys);
       const writer = data.memory && stage.eachEpoch.length ? { fn: objective, inputs: stage.objective.inputs } : undefined;
-      const refresher = data.memory && stage.eachEpoch.length ? compileFunction(writesOnly(program.functions[stage.objective.fn]!), kernels, program, { staticInputs: staticInputs(stage.objective.inputs) }) : undefined;
+      const refresher = data.memory && stage.eachEpoch.length ? compileEntry(program, stage.objective, kernels, { writes: true }) : undefined;
       try {
         // The replicas start from the trainer's optimiser state (a resumed run's, or the previous stage's when it is kept).
         if (pool && opt && opt.step > 0 && opt.m.length === flatSize(params, keys)) await pool.setOptimizerState(byKey(opt, params, keys));

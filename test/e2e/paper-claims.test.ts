@@ -5,19 +5,15 @@
 // claims themselves train for minutes each: they run in `npm run verify`.
 
 import { describe, expect, it } from 'vitest';
-import { compileFiles } from '../../compiler/pipeline.js';
 import { closeMarket, openMarket, queryRows } from '../../runtime/data/db.js';
 import { marketFile } from '../../runtime/run.js';
 import type { DayPrediction } from '../../runtime/train/loop.js';
 import { addStrategy, gruStrategy, hybridStrategy, igmtfStrategy, lstmDaysStrategy, marketStateAccuracy, paperMarket, routerStats, transformerStrategy, traStrategy } from '../../verify/paper-claims.js';
-import { ROOT, testHost } from '../helpers/compile.js';
+import { compileSource, ROOT } from '../helpers/compile.js';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 
-function compile(src: string) {
-  const file = `/virtual/paper-${Math.random().toString(36).slice(2)}.qv`;
-  return compileFiles([file], testHost({ [file]: src }), { verify: true });
-}
+const compile = (src: string) => compileSource(src, { name: 'paper-claim' });
 
 describe('paper claim strategies', () => {
   const o = { epochs: 2 };

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../runtime/backend.js';
 import { compileFunction, createParams, paramSpecs, runContext } from '../../runtime/exec/compile.js';
 import { kernels } from '../../runtime/ops/index.js';
-import { compileSource, errorsOf } from '../helpers/compile.js';
+import { compileSource, errorsOf, modelFunction } from '../helpers/compile.js';
 
 const SRC = `
 dim D = 4 "width"
@@ -33,9 +33,8 @@ describe('call-site layout', () => {
   it('permutes an argument into the declared order, and the results agree', () => {
     const c = compileSource(SRC);
     expect(errorsOf(c)).toEqual([]);
-    const fn = (name: string) => Object.values(c.optimized.functions).find((f) => f.name.startsWith(name))!;
-    const rows = fn('ByRows');
-    const cols = fn('ByCols');
+    const rows = modelFunction(c, 'ByRows');
+    const cols = modelFunction(c, 'ByCols');
     expect(cols.nodes.some((n) => n.op === 'permute')).toBe(true);
     expect(rows.nodes.some((n) => n.op === 'permute')).toBe(false);
     const params = createParams(paramSpecs([rows]), 3);

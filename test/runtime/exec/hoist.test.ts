@@ -10,7 +10,7 @@ import { initBackend } from '../../../runtime/backend.js';
 import { compileFunction, createParams, paramSpecs, runContext } from '../../../runtime/exec/compile.js';
 import { kernels } from '../../../runtime/ops/index.js';
 import type { KernelTable } from '../../../runtime/ops/kernel.js';
-import { compileSource, errorsOf } from '../../helpers/compile.js';
+import { compileSource, errorsOf, modelFunction } from '../../helpers/compile.js';
 
 const SRC = `
 model M(x: Float[N, H = 4], bank: Float[Y, I, H = 4]) -> Float[N] {
@@ -28,7 +28,7 @@ describe('hoisting static subgraphs', () => {
   it('runs the bank-only nodes once per bank, reuses them, and agrees with the unhoisted function', () => {
     const c = compileSource(SRC);
     expect(errorsOf(c)).toEqual([]);
-    const f = Object.values(c.optimized.functions).find((g) => g.name.startsWith('M'))!;
+    const f = modelFunction(c, 'M');
     let isnanCalls = 0;
     const counting: KernelTable = { ...kernels, isnan: (node) => { const k = kernels['isnan']!(node); return (ins, ctx) => (isnanCalls++, k(ins, ctx)); } };
     const params = createParams(paramSpecs([f]), 3);

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../runtime/backend.js';
 import { commitState, compileFunction, createParams, paramSpecs, runContext } from '../../../runtime/exec/compile.js';
 import { kernels } from '../../../runtime/ops/index.js';
-import { compileSource, errorsOf } from '../../helpers/compile.js';
+import { compileSource, errorsOf, modelFunction } from '../../helpers/compile.js';
 
 const SRC = `
 model Twice(a: Float[N, F = 3], b: Float[N, F = 3]) -> Float[N] {
@@ -31,7 +31,7 @@ describe('batch-norm state within one step', () => {
   it('two applications update the running statistics twice, in order', () => {
     const c = compileSource(SRC);
     expect(errorsOf(c)).toEqual([]);
-    const f = Object.values(c.optimized.functions).find((g) => g.name.startsWith('Twice'))!;
+    const f = modelFunction(c, 'Twice');
     const specs = paramSpecs([f]);
     const params = createParams(specs, 1);
     const keyOf = (name: string) => [...params.vars.keys()].find((k) => k.endsWith(`.${name}`) || k === name)!;

@@ -97,7 +97,7 @@ describe('ops without gradients keep the tape working', () => {
   it.each(cases.map((c) => [`${c.op}${c.attrs?.['dtype'] ? ` ${c.attrs['dtype']}` : ''}`, c] as const))('%s', (_name, c) => {
     const node = nodeOf(c);
     const k = kernels[c.op]!(node);
-    const ctx: RunContext = { training: false, param: () => undefined as unknown as tf.Variable, setState: () => undefined, seed: () => 1, writes: new Map() };
+    const ctx: RunContext = { training: false, param: () => undefined as unknown as tf.Variable, setState: () => undefined, state: () => undefined as unknown as tf.Tensor, seed: () => 1, writes: new Map() };
     const ins = c.inputs.map((i) => tf.tensor(Float32Array.from(i.data), i.shape));
     const before = tf.memory().numTensors;
     const grads = tf.grads((...xs: tf.Tensor[]) => {

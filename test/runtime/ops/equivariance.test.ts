@@ -84,7 +84,7 @@ describe('cross-sectional ops are equivariant over N', () => {
 
 // ── a GAT-like pattern composed from kernels ────────────────────────────────
 
-const ctx: RunContext = { training: false, param: () => undefined as unknown as tf.Variable, setState: () => undefined, seed: () => 1, writes: new Map() };
+const ctx: RunContext = { training: false, param: () => undefined as unknown as tf.Variable, setState: () => undefined, state: () => undefined as unknown as tf.Tensor, seed: () => 1, writes: new Map() };
 
 function t(axes: [string, number | string][]): TensorType {
   return { kind: 'tensor', dtype: 'f32', axes: axes.map(([name, size]) => ({ name, size })) };

@@ -133,6 +133,8 @@ function fakeContext(c: Case, paramOverride?: Map<string, tf.Tensor>): FakeCtx {
     setState(_path, name, value) {
       states[name] = Float64Array.from(value.dataSync());
     },
+    // one call per case: the state so far is the parameter
+    state: (path, name) => ctx.param(path, name),
     seed() {
       used++;
       return next++;

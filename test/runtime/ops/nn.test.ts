@@ -252,7 +252,7 @@ describe('conv1d, embedding, dropout, positions', () => {
       const k = kernels['embedding']!(nodeOf(c));
       const w = tf.tensor(Float32Array.from(c.params!['weight']!.data), c.params!['weight']!.shape);
       const ids = c.inputs[0]!.dtype === 'i32' ? tf.tensor(Int32Array.from(c.inputs[0]!.data), c.inputs[0]!.shape, 'int32') : tf.tensor(Float32Array.from(c.inputs[0]!.data), c.inputs[0]!.shape);
-      const ctx = { training: false, param: () => w as tf.Variable, setState: () => undefined, seed: () => 1, writes: new Map() };
+      const ctx = { training: false, param: () => w as tf.Variable, setState: () => undefined, state: () => w, seed: () => 1, writes: new Map() };
       const g = tf.grad((wt: tf.Tensor) => tf.sum(tf.square(k([ids], { ...ctx, param: () => wt as tf.Variable }))))(w);
       const out = Array.from(g.dataSync());
       tf.dispose([g, w, ids]);

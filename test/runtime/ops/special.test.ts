@@ -122,7 +122,7 @@ describe('sampling and transport', () => {
 /** Whether tfjs's gradient of sum(kernel output) with respect to `name` is all zeros. */
 function zeroGradient(c: Case, name: string): boolean {
   const k = kernels[c.op]!(nodeOf(c));
-  const ctx = { training: false, param: () => undefined as unknown as tf.Variable, setState: () => undefined, seed: () => 1, writes: new Map() };
+  const ctx = { training: false, param: () => undefined as unknown as tf.Variable, setState: () => undefined, state: () => undefined as unknown as tf.Tensor, seed: () => 1, writes: new Map() };
   const ins = c.inputs.map((i) => tf.tensor(Float32Array.from(i.data), i.shape));
   const j = c.inputs.findIndex((i) => i.name === name);
   const g = tf.grad((x: tf.Tensor) => tf.sum(k(ins.map((t, q) => (q === j ? x : t)), ctx)))(ins[j]!);
@@ -189,7 +189,7 @@ describe('memory_write', () => {
     const before = tf.memory().numTensors;
     const k = kernels['memory_write']!(nodeOf(c));
     const writes = new Map<string, tf.Tensor>();
-    const ctx = { training: true, param: () => undefined as unknown as tf.Variable, setState: () => undefined, seed: () => 1, writes };
+    const ctx = { training: true, param: () => undefined as unknown as tf.Variable, setState: () => undefined, state: () => undefined as unknown as tf.Tensor, seed: () => 1, writes };
     const x = tf.tensor(Float32Array.from(c.inputs[0]!.data), c.inputs[0]!.shape);
     tf.tidy(() => {
       k([x], ctx);
