@@ -74,6 +74,43 @@ const TRAIN_CROSS = (epochs: number) =>
 MODELS['gats_cross'] = (e) => `strategy gats_cross { data m  model GATs(x: m.x, H: 32, L: 1)  ${TRAIN_CROSS(e)} }`;
 MODELS['gru_cross'] = (e) => `strategy gru_cross { data m  model GRU(x: m.x, H: 32, L: 1)  ${TRAIN_CROSS(e)} }`;
 
+// The concept peers' signal and the loss (docs/papers.md, HIST): linear
+// models of the last three days' features — the stock's own, or its own
+// beside its concept peers' (member-weighted) mean — under plain MSE and
+// under cs_mse (the MSE of the day's demeaned prediction). Under plain MSE the
+// peers' mean goes to cancelling the day's market move in the stock's own
+// features; under cs_mse it is a signal. HISTOwn is HIST's head with the
+// concept read replaced by the stock's own membership row: the most the
+// concept path can carry, beside HIST's published softmax read.
+const PEERS = `
+import stdlib.losses { cs_mse }
+model PeersLinear(x: Float[N, T, F], C: Float[N, M], peers: Bool = true) -> Float[N] {
+  let Z = flatten(slice(x, over: T, start: -3), (T, F), to: F)
+  let w = C / (sum(C, over: N) + 1)
+  let G = C / (sum(C, over: M) + 1e-9)
+  let P = dot(G, dot(w, Z, over: N), over: M)
+  return (if peers then concat(Z, P, over: F) else Z) |> dense(1) |> squeeze
+}
+model HISTOwn(x: Float[N, T, F], C: Float[N, M], H: Int = 64, L: Int = 2) -> Float[N] {
+  let X  = x |> gru(H, layers: L) |> last(over: T)
+  let E0 = dot(C / (sum(C, over: N) + 1), X, over: N)
+  let P  = dot(C / (sum(C, over: M) + 1e-9), E0, over: M) |> dense(H, init: "xavier_uniform")
+  let Op = P |> dense(H, init: "xavier_uniform") |> leaky_relu(0.01)
+  let Oi = (X - (P |> dense(H, init: "xavier_uniform"))) |> dense(H, init: "xavier_uniform") |> leaky_relu(0.01)
+  return (Op + Oi) |> dense(1) |> squeeze
+}
+`;
+const TRAIN_DAYS = (epochs: number) =>
+  `train { optimizer: adam(lr: 1e-3), epochs: ${epochs}, batch: days, clip: value(3), early_stop: { patience: 3, on: valid.ic } }`;
+/** The concepts-only market of the loss comparison (amp 0.75, seed 5), with the probe models. */
+export const conceptPeersMarket = (): string => market(['concepts'], 'concepts: { amp: 0.75 }', 5) + PEERS;
+MODELS['own_linear'] = (e) => `strategy own_linear { data m  model PeersLinear(x: m.x, C: concepts.matrix, peers: false)  ${TRAIN_DAYS(e)} }`;
+MODELS['peers_linear'] = (e) => `strategy peers_linear { data m  model PeersLinear(x: m.x, C: concepts.matrix)  ${TRAIN_DAYS(e)} }`;
+MODELS['peers_linear_cs'] = (e) => `strategy peers_linear_cs { data m  model PeersLinear(x: m.x, C: concepts.matrix)  loss cs_mse(pred, label)  ${TRAIN_DAYS(e)} }`;
+MODELS['gru_days_cs'] = (e) => `strategy gru_days_cs { data m  model GRU(x: m.x)  loss cs_mse(pred, label)  ${TRAIN_DAYS(e)} }`;
+MODELS['hist_cs'] = (e) => `strategy hist_cs { data m  model HIST(x: m.x, C: concepts.matrix, cap: m.cap, live: concepts.live)  loss cs_mse(pred, label)  ${TRAIN_DAYS(e)} }`;
+MODELS['hist_own_cs'] = (e) => `strategy hist_own_cs { data m  model HISTOwn(x: m.x, C: concepts.matrix)  loss cs_mse(pred, label)  ${TRAIN_DAYS(e)} }`;
+
 /** The crossStock interaction market (`amp` 2.5 for the claim, 0 for its control). */
 export const crossStockMarket = (amp: number): string => market(['crossStock'], `crossStock: { amp: ${amp}, interaction: true }`);
 
@@ -126,6 +163,20 @@ export async function runClaims(log: (s: string) => void, epochs = 4, rows: Clai
   nh.holds = (nh.ic ?? 0) < (hist.ic ?? 0);
   const sh = await run('HIST with shuffled concepts loses IC', 'concepts shuffled', market(['concepts', 'hidden', 'momentum'], 'concepts: { shuffle: true }', 5), 'hist');
   sh.holds = (sh.ic ?? 0) < (hist.ic ?? 0);
+  // The same claim under cs_mse on the concepts-only market, beside the concept path's upper bound.
+  {
+    const cp = conceptPeersMarket();
+    const e = Math.max(epochs, 6);
+    const own = await run('linear: the concept peers help under cs_mse, not under MSE', 'concepts amp 0.75', cp, 'own_linear', 10);
+    const both = await run('linear: the concept peers help under cs_mse, not under MSE', 'concepts amp 0.75', cp, 'peers_linear', 10);
+    const bothCs = await run('linear: the concept peers help under cs_mse, not under MSE', 'concepts amp 0.75', cp, 'peers_linear_cs', 10);
+    bothCs.holds = (bothCs.ic ?? 0) > Math.max(own.ic ?? 0, both.ic ?? 0) + 0.02;
+    const g = await run('HIST > GRU under cs_mse', 'concepts amp 0.75', cp, 'gru_days_cs', e);
+    const hs = await run('HIST > GRU under cs_mse', 'concepts amp 0.75', cp, 'hist_cs', e);
+    hs.holds = (hs.ic ?? 0) > (g.ic ?? 0);
+    const ho = await run('upper bound: HIST head reading the own membership (not HIST)', 'concepts amp 0.75', cp, 'hist_own_cs', e);
+    ho.holds = (ho.ic ?? 0) > (g.ic ?? 0) + 0.01;
+  }
   // GATs > GRU where the leaders' move of the day conditions the followers' next return; the gain goes at amp 0.
   {
     const e = Math.max(epochs, 6);
