@@ -20,7 +20,7 @@ describe('planted structure: temporal', () => {
     console.log(`temporal: GRU IC ${gru.ic?.toFixed(4)}, Linear IC ${linear.ic?.toFixed(4)}; off: GRU IC ${off.ic?.toFixed(4)}`);
     expect(gru.ic!).toBeGreaterThan(linear.ic! + 0.1);
     expect(Math.abs(off.ic!)).toBeLessThan(0.05);
-  });
+  }, 300_000);
 });
 
 describe('planted structure: cross-stock', () => {
