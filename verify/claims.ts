@@ -100,16 +100,14 @@ model HISTOwn(x: Float[N, T, F], C: Float[N, M], H: Int = 64, L: Int = 2) -> Flo
   return (Op + Oi) |> dense(1) |> squeeze
 }
 `;
-const TRAIN_DAYS = (epochs: number) =>
-  `train { optimizer: adam(lr: 1e-3), epochs: ${epochs}, batch: days, clip: value(3), early_stop: { patience: 3, on: valid.ic } }`;
 /** The concepts-only market of the loss comparison (amp 0.75, seed 5), with the probe models. */
 export const conceptPeersMarket = (): string => market(['concepts'], 'concepts: { amp: 0.75 }', 5) + PEERS;
-MODELS['own_linear'] = (e) => `strategy own_linear { data m  model PeersLinear(x: m.x, C: concepts.matrix, peers: false)  ${TRAIN_DAYS(e)} }`;
-MODELS['peers_linear'] = (e) => `strategy peers_linear { data m  model PeersLinear(x: m.x, C: concepts.matrix)  ${TRAIN_DAYS(e)} }`;
-MODELS['peers_linear_cs'] = (e) => `strategy peers_linear_cs { data m  model PeersLinear(x: m.x, C: concepts.matrix)  loss cs_mse(pred, label)  ${TRAIN_DAYS(e)} }`;
-MODELS['gru_days_cs'] = (e) => `strategy gru_days_cs { data m  model GRU(x: m.x)  loss cs_mse(pred, label)  ${TRAIN_DAYS(e)} }`;
-MODELS['hist_cs'] = (e) => `strategy hist_cs { data m  model HIST(x: m.x, C: concepts.matrix, cap: m.cap, live: concepts.live)  loss cs_mse(pred, label)  ${TRAIN_DAYS(e)} }`;
-MODELS['hist_own_cs'] = (e) => `strategy hist_own_cs { data m  model HISTOwn(x: m.x, C: concepts.matrix)  loss cs_mse(pred, label)  ${TRAIN_DAYS(e)} }`;
+MODELS['own_linear'] = (e) => `strategy own_linear { data m  model PeersLinear(x: m.x, C: concepts.matrix, peers: false)  ${TRAIN('days', e)} }`;
+MODELS['peers_linear'] = (e) => `strategy peers_linear { data m  model PeersLinear(x: m.x, C: concepts.matrix)  ${TRAIN('days', e)} }`;
+MODELS['peers_linear_cs'] = (e) => `strategy peers_linear_cs { data m  model PeersLinear(x: m.x, C: concepts.matrix)  loss cs_mse(pred, label)  ${TRAIN('days', e)} }`;
+MODELS['gru_days_cs'] = (e) => `strategy gru_days_cs { data m  model GRU(x: m.x)  loss cs_mse(pred, label)  ${TRAIN('days', e)} }`;
+MODELS['hist_cs'] = (e) => `strategy hist_cs { data m  model HIST(x: m.x, C: concepts.matrix, cap: m.cap, live: concepts.live)  loss cs_mse(pred, label)  ${TRAIN('days', e)} }`;
+MODELS['hist_own_cs'] = (e) => `strategy hist_own_cs { data m  model HISTOwn(x: m.x, C: concepts.matrix)  loss cs_mse(pred, label)  ${TRAIN('days', e)} }`;
 
 /** The crossStock interaction market (`amp` 2.5 for the claim, 0 for its control). */
 export const crossStockMarket = (amp: number): string => market(['crossStock'], `crossStock: { amp: ${amp}, interaction: true }`);

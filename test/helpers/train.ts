@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { BackendName } from '../../runtime/backend.js';
+import { createParams, disposeParams, paramSpecs, type CompiledFn, type ParamStore } from '../../runtime/exec/compile.js';
+import { kernels } from '../../runtime/ops/index.js';
 import { runPlan, type RunResult } from '../../runtime/run.js';
+import { compileEntry } from '../../runtime/train/loop.js';
 import { compileSource, errorsOf, ROOT } from './compile.js';
 
 export async function trainStrategy(source: string, opts: { strategy?: string; seed?: number; epochs?: number; backend?: BackendName } = {}): Promise<RunResult> {
@@ -32,4 +35,25 @@ export async function trainStrategy(source: string, opts: { strategy?: string; s
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** A strategy's predict function and first stage's objective, compiled over one set of fresh parameters (for checking a loss by hand). */
+export function compiledStage(source: string, seed: number): { predict: CompiledFn; objective: CompiledFn; params: ParamStore; dispose: () => void } {
+  const c = compileSource(source);
+  expect(errorsOf(c)).toEqual([]);
+  const plan = c.plans[0]!;
+  const stage = plan.stages[0]!.objective;
+  const params = createParams(paramSpecs([c.optimized.functions[plan.predict.fn]!, c.optimized.functions[stage.fn]!]), seed);
+  const predict = compileEntry(c.optimized, plan.predict, kernels);
+  const objective = compileEntry(c.optimized, stage, kernels);
+  return {
+    predict,
+    objective,
+    params,
+    dispose: () => {
+      predict.dispose();
+      objective.dispose();
+      disposeParams(params);
+    },
+  };
 }

@@ -6,10 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../runtime/backend.js';
-import { compileFunction, createParams, paramSpecs, runContext } from '../../../runtime/exec/compile.js';
-import { kernels } from '../../../runtime/ops/index.js';
+import { runContext } from '../../../runtime/exec/compile.js';
 import { market } from '../../../verify/claims.js';
-import { compileSource, errorsOf } from '../../helpers/compile.js';
+import { compiledStage } from '../../helpers/train.js';
 
 const src = (loss: string) => market(['temporal']) + `
 import stdlib.losses { cs_mse }
@@ -24,14 +23,7 @@ describe('cs_mse', () => {
 
   it('is the MSE of the demeaned prediction and ignores a shift of every row', () => {
     const values = (loss: string) => {
-      const c = compileSource(src(loss));
-      expect(errorsOf(c)).toEqual([]);
-      const plan = c.plans[0]!;
-      const model = c.optimized.functions[plan.predict.fn]!;
-      const objective = c.optimized.functions[plan.stages[0]!.objective.fn]!;
-      const params = createParams(paramSpecs([model, objective]), 4);
-      const predict = compileFunction(model, kernels, c.optimized);
-      const fn = compileFunction(objective, kernels, c.optimized);
+      const { predict, objective: fn, params, dispose } = compiledStage(src(loss), 4);
       const N = 5;
       const x = tf.tensor(Float32Array.from({ length: N * 60 * 6 }, (_, i) => Math.sin(i * 0.37)), [N, 60, 6]);
       const y = [0.5, -1, 0.25, 1.5, -0.75];
@@ -40,15 +32,16 @@ describe('cs_mse', () => {
       const at = (shift: number) => {
         const bias = [...params.vars.entries()].find(([k]) => k.endsWith('bias'))![1];
         const b0 = bias.arraySync() as number[];
-        bias.assign(tf.tensor(b0.map((b) => b + shift)));
+        tf.tidy(() => bias.assign(tf.tensor(b0.map((b) => b + shift))));
         const pred = tf.tidy(() => Array.from((predict.run({ 'm.x': x }, ctx()) as tf.Tensor).dataSync()));
         const loss = tf.tidy(() => (fn.run({ 'm.x': x, 'm.label': label }, ctx()) as tf.Tensor).dataSync()[0]!);
-        bias.assign(tf.tensor(b0));
+        tf.tidy(() => bias.assign(tf.tensor(b0)));
         return { pred, loss };
       };
       const r = [at(0), at(0.8)];
       x.dispose();
       label.dispose();
+      dispose();
       return r;
     };
     const [a, b] = values('cs_mse(pred, label)');

@@ -9,11 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../runtime/backend.js';
-import { compileFunction, createParams, paramSpecs, runContext } from '../../../runtime/exec/compile.js';
-import { kernels } from '../../../runtime/ops/index.js';
+import { runContext } from '../../../runtime/exec/compile.js';
 import { mulberry32 } from '../../../runtime/random.js';
 import { market } from '../../../verify/claims.js';
-import { compileSource, errorsOf } from '../../helpers/compile.js';
+import { compiledStage } from '../../helpers/train.js';
 
 const SRC = market(['regimes']) + `
 import stdlib.models { tra_paper_loss }
@@ -44,14 +43,7 @@ describe('TRA paper variant', () => {
   });
 
   it('writes shifted errors and computes MSE − λ·0.99^step·CE(router, Sinkhorn(errors))', () => {
-    const c = compileSource(SRC);
-    expect(errorsOf(c)).toEqual([]);
-    const plan = c.plans[0]!;
-    const model = c.optimized.functions[plan.predict.fn]!;
-    const objective = c.optimized.functions[plan.stages[0]!.objective.fn]!;
-    const params = createParams(paramSpecs([model, objective]), 7);
-    const predict = compileFunction(model, kernels, c.optimized);
-    const loss = compileFunction(objective, kernels, c.optimized);
+    const { predict, objective: loss, params, dispose } = compiledStage(SRC, 7);
     const N = 6;
     const r = mulberry32(3);
     const x = tf.tensor(Float32Array.from({ length: N * 60 * 6 }, () => r() * 2 - 1), [N, 60, 6]);
@@ -107,7 +99,6 @@ describe('TRA paper variant', () => {
     expect(trained.filter((p, i) => ev.all[i]!.every((q) => Math.abs(p - q) > 1e-4)).length).toBeGreaterThan(N / 2);
 
     for (const t of [x, hist, label]) t.dispose();
-    predict.dispose();
-    loss.dispose();
+    dispose();
   });
 });
