@@ -280,10 +280,22 @@ function readProcessors(ctx: Ctx, ss: Scope, en: RecordEntry, segments: DatasetS
   }
   const items = en.value.kind === 'List' ? en.value.items : [];
   const list: Processor[] = [];
+  const spans: Span[] = [];
   v.items.forEach((it, i) => {
-    const p = readProcessor(ctx, it, items[i]?.span ?? en.value.span, segments, forLabel);
-    if (p) list.push(p);
+    const span = items[i]?.span ?? en.value.span;
+    const p = readProcessor(ctx, it, span, segments, forLabel);
+    if (p) {
+      list.push(p);
+      spans.push(span);
+    }
   });
+  // cs_zscore divides by the day's spread: a column constant across the day's
+  // stocks becomes NaN, which only a later fill removes.
+  if (!forLabel) {
+    const last = list.map((p) => p.kind).lastIndexOf('cs_zscore');
+    const filled = list.slice(last + 1).some((p) => p.kind === 'fillna' || p.kind === 'csz_fillna');
+    if (last >= 0 && !filled) report(ctx, 'datasetNaNAfterFill', { processor: 'cs_zscore' }, { span: spans[last]! });
+  }
   return list;
 }
 

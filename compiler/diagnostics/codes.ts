@@ -150,6 +150,9 @@ export const codes = {
   datasetUnknownSegment: def<{ name: S; known: S }>('Q5013', 'error',
     (p) => `unknown segment ${p.name}`, (p) => `segments: ${p.known}`),
   datasetBadOption: def<{ what: S }>('Q5014', 'error', (p) => `dataset: ${p.what}`),
+  datasetNaNAfterFill: def<{ processor: S }>('Q5015', 'warning',
+    (p) => `${p.processor} can leave NaN in the features, and no fillna comes after it`,
+    () => "a column with no spread across a day's stocks (Alpha360's CLOSE0 is 1 on every row) becomes NaN, and a NaN feature makes the loss NaN; put fillna(0) after it"),
 
   // 52xx importers and files
   marketOpenFailed: def<{ path: S; reason: S }>('Q5201', 'error', (p) => `cannot open market database ${p.path}: ${p.reason}`),

@@ -114,3 +114,23 @@ describe('target clauses', () => {
     expect(mem(5)).toEqual([]);
   });
 });
+
+describe('feature processors', () => {
+  const warnings = (process: string) => {
+    const text = program({ data: `process  ${process}` });
+    return compileSource(text)
+      .diagnostics.filter((d) => d.code === 'Q5015')
+      .map((d) => `${d.severity} ${text.slice(d.span!.start, d.span!.end)}`);
+  };
+
+  it('warn (Q5015) when nothing fills the NaN that cs_zscore leaves, at that processor', () => {
+    expect(warnings('features: [robust_zscore(fit: "train"), fillna(0), cs_zscore], label: [dropna, cs_rank]')).toEqual(['warning cs_zscore']);
+    expect(warnings('features: [cs_zscore(robust: true)], label: [dropna]')).toEqual(['warning cs_zscore(robust: true)']);
+  });
+
+  it('stay quiet when a fill follows it, and in the label chain', () => {
+    expect(warnings('features: [robust_zscore(fit: "train"), cs_zscore, fillna(0)], label: [dropna, cs_rank]')).toEqual([]);
+    expect(warnings('features: [cs_zscore, csz_fillna], label: [dropna]')).toEqual([]);
+    expect(warnings('features: [fillna(0)], label: [dropna, cs_zscore]')).toEqual([]);
+  });
+});
