@@ -156,6 +156,10 @@ function dayFeed(cs: CrossSection, extra: Extra): Feed {
     rawLabel: cs.rawLabel,
     keys: getKeys,
     tensors: (bindings) => tensorsFor(rows, bindings, { step: extra.step(), epoch: extra.epoch, banks: extra.banks, ...(extra.graph ? { graph: extra.graph } : {}), ...(extra.memory ? { memory: extra.memory } : {}) }),
+    learnTensors: (bindings) => {
+      const learnRows: Rows = { ...rows, label: cs.learnLabel ?? cs.label, targets: cs.learnTargets ?? cs.targets };
+      return tensorsFor(learnRows, bindings, { step: extra.step(), epoch: extra.epoch, banks: extra.banks, ...(extra.graph ? { graph: extra.graph } : {}), ...(extra.memory ? { memory: extra.memory } : {}) });
+    },
   };
 }
 

@@ -38,6 +38,8 @@ import { toSpec } from './optimizer.js';
 /** One batch: builds its input tensors (inside the caller's tidy). */
 export interface Feed {
   tensors(inputs: InputBinding[]): Record<string, tf.Tensor>;
+  /** the same with the label and targets through the learn chain on every segment (a memory writer's view) */
+  learnTensors?(inputs: InputBinding[]): Record<string, tf.Tensor>;
   /** rows in this batch (stocks or samples) */
   rows: number;
   /** daily batches: the day, the rows' instruments and raw labels (for metrics) */
@@ -290,7 +292,8 @@ export function predictDays(
     // Memories are written as the days go by (after the day's prediction), as in online use.
     if (writer) {
       tf.tidy(() => {
-        writer.fn.run(feed.tensors(writer.inputs), ctx);
+        // the learn chain's label, as in training: the memory keeps one scale
+        writer.fn.run((feed.learnTensors ?? feed.tensors)(writer.inputs), ctx);
       });
       flushWrites(ctx.writes, feed, data.memory);
     }

@@ -64,6 +64,15 @@ export interface CrossSection {
   targets: Record<string, Float32Array>;
   /** 1 = row kept by the processors (members always appear; dropped rows have mask 0). */
   mask: Uint8Array;
+  /**
+   * The label and targets through the learn chain on every segment (NaN where
+   * it drops the row): what a loss saw in training. A memory written on an
+   * inference segment (TRA's errors) is written from these, so its values
+   * have the scale the router learnt; Qlib's TRA dataset does the same (it
+   * reads the learn data for every segment). Absent: same as label / targets.
+   */
+  learnLabel?: Float32Array;
+  learnTargets?: Record<string, Float32Array>;
 }
 
 export interface Batch {
@@ -300,6 +309,18 @@ export async function buildDataset(panel: Panel, spec: DatasetSpec, opts: Datase
       for (let r = 0; r < n; r++) if (!keep[r]) v[r] = NaN;
       tgt[tg.name] = v;
     }
+    // The learn chain's view of an inference segment (the same arrays on a learn segment).
+    const isLearn = learn.has(segment);
+    const learnLab = isLearn ? lab : label.slice(off, off + n);
+    const learnTgt: Record<string, Float32Array> = isLearn ? tgt : {};
+    if (!isLearn) {
+      for (let r = 0; r < n; r++) if (!learnKeep[off + r]) learnLab[r] = NaN;
+      for (const tg of targets) {
+        const v = tg.processed.slice(off, off + n);
+        for (let r = 0; r < n; r++) if (!learnKeep[off + r]) v[r] = NaN;
+        learnTgt[tg.name] = v;
+      }
+    }
     return {
       day: panel.days[t]!,
       dayIndex: t,
@@ -311,6 +332,8 @@ export async function buildDataset(panel: Panel, spec: DatasetSpec, opts: Datase
       rawLabel: rawLabel.slice(off, off + n),
       targets: tgt,
       mask: keep,
+      learnLabel: learnLab,
+      learnTargets: learnTgt,
     };
   };
 

@@ -351,6 +351,17 @@ describe('segments, orders and batches', () => {
     }
     const te = ds.crossSection('test', 3);
     expect(Array.from(te.label)).toEqual(Array.from(te.rawLabel));
+    // A memory writer's view of a test day: the learn chain's label (cs_rank of the raw one), so
+    // errors written on inference days have the scale of training's.
+    const learnTe = Array.from(te.learnLabel!);
+    expect(learnTe).not.toEqual(Array.from(te.rawLabel));
+    const raw = Array.from(te.rawLabel);
+    for (let a = 0; a < raw.length; a++) {
+      if (!Number.isFinite(raw[a]!)) continue;
+      expect(Math.abs(learnTe[a]!)).toBeLessThanOrEqual(1.73 + 1e-6);
+      for (let b = 0; b < raw.length; b++) if (Number.isFinite(raw[b]!) && raw[a]! < raw[b]!) expect(learnTe[a]!).toBeLessThan(learnTe[b]!);
+    }
+    expect(Array.from(tr.learnLabel!)).toEqual(Array.from(tr.label));
     // The last two test days read beyond the panel: raw labels are NaN there but the rows stay.
     const last = ds.crossSection('test', ds.days('test').length - 1);
     expect(Array.from(last.rawLabel).every(Number.isNaN)).toBe(true);
