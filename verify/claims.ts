@@ -109,6 +109,28 @@ MODELS['gru_days_cs'] = (e) => `strategy gru_days_cs { data m  model GRU(x: m.x)
 MODELS['hist_cs'] = (e) => `strategy hist_cs { data m  model HIST(x: m.x, C: concepts.matrix, cap: m.cap, live: concepts.live)  loss cs_mse(pred, label)  ${TRAIN('days', e)} }`;
 MODELS['hist_own_cs'] = (e) => `strategy hist_own_cs { data m  model HISTOwn(x: m.x, C: concepts.matrix)  loss cs_mse(pred, label)  ${TRAIN('days', e)} }`;
 
+// TRA on the regimes market (docs/papers.md, TRA): small encoders (H 32, one
+// layer) reading the last `win` days, so the regime is not all in the
+// backbone's own window; the router reads 60 days of each predictor's errors.
+// Pretraining with the oracle transport, then the router's stage; no early
+// stopping, so runs of different K train alike (the fixed epochs are the
+// measured ones; the `epochs` argument is ignored).
+/** The regimes-only market at amp 1.0; `stay` is the regime's daily stay probability. */
+export const regimesMarket = (stay: number): string =>
+  market(['regimes'], `regimes: { amp: 1.0, stay: ${stay} }`) + 'memory errors1: Float[K = 1] { per: sample, lag: 1 }\n';
+const traWindow = (name: string, o: { K: number; win: number; pretrain: number; transport?: boolean }) => () => {
+  const { K, win, pretrain, transport = true } = o;
+  const mem = K === 1 ? 'errors1' : 'errors';
+  return `strategy ${name} { data m  model TRA(x: slice(m.x, over: T, start: -${win}), hist: history(${mem}, 60), K: ${K}, H: 32, L: 1)
+  train { optimizer: adam(lr: 1e-3), batch: samples(256), clip: value(3)
+    stage pretrain { loss: tra_oracle(pred, label), epochs: ${pretrain} }
+    stage main { loss: tra_loss(pred, label, history(${mem}, 60), ${mem}, transport: ${transport}), epochs: 8, each_epoch: refresh(${mem}) } } }`;
+};
+MODELS['tra_w10'] = traWindow('tra_w10', { K: 3, win: 10, pretrain: 3 });
+MODELS['tra_w10_noot'] = traWindow('tra_w10_noot', { K: 3, win: 10, pretrain: 3, transport: false });
+MODELS['tra_w6'] = traWindow('tra_w6', { K: 3, win: 6, pretrain: 6 });
+MODELS['tra_w6_k1'] = traWindow('tra_w6_k1', { K: 1, win: 6, pretrain: 6 });
+
 /** The crossStock interaction market (`amp` 2.5 for the claim, 0 for its control). */
 export const crossStockMarket = (amp: number): string => market(['crossStock'], `crossStock: { amp: ${amp}, interaction: true }`);
 

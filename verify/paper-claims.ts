@@ -12,7 +12,7 @@ import { closeMarket, openMarket, queryRows } from '../runtime/data/db.js';
 import { pearson } from '../runtime/eval/stats.js';
 import type { DayPrediction } from '../runtime/train/loop.js';
 import { join, relative } from 'node:path';
-import { MODELS, market, trainOn, type ClaimRow, type Trained } from './claims.js';
+import { MODELS, market, regimesMarket, trainOn, type ClaimRow, type Trained } from './claims.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -240,6 +240,17 @@ export async function traClaims(o: PaperOptions, rows: ClaimRow[], log: Log = ()
   const noOt = await run(rows, log, progress, 'TRA without OT', 'regimes', src, 'tra_no_ot', traStrategy(o, 3, false), true);
   const s2 = await routerStats(noOt.r.predictions!, noOt.r.marketPath!, 3);
   rows.push({ claim: `predictor usage without OT: ${s2.usage.map((u) => u.toFixed(2)).join(' / ')}`, market: 'regimes', model: 'tra_no_ot', ic: null, rankIc: null, holds: s2.usage.some((u) => u < 0.5 / 3 || u > 1.5 / 3) });
+  progress();
+  // Small encoders reading the last 6 days, regimes lasting about 100 days
+  // (docs/papers.md, TRA): the predictors specialise and the router follows
+  // the regime; whether that beats K = 1 depends on the seed.
+  const long = regimesMarket(0.99);
+  const longName = 'regimes amp 1, stay 0.99';
+  const w6 = await run(rows, log, progress, 'TRA > K = 1 (H 32, 6-day backbone)', longName, long, 'tra_w6', MODELS['tra_w6']!(0), true);
+  const w6k1 = await run(rows, log, progress, 'TRA > K = 1 (H 32, 6-day backbone)', longName, long, 'tra_w6_k1', MODELS['tra_w6_k1']!(0));
+  w6.row.holds = (w6.r.ic ?? 0) > (w6k1.r.ic ?? 0);
+  const s3 = await routerStats(w6.r.predictions!, w6.r.marketPath!, 3);
+  rows.push({ claim: `router argmax vs true regime (6-day backbone): ${s3.accuracy.toFixed(3)} (chance ${s3.chance.toFixed(3)}); usage ${s3.usage.map((u) => u.toFixed(2)).join(' / ')}`, market: longName, model: 'tra_w6', ic: null, rankIc: null, holds: s3.accuracy > s3.chance + 0.05 });
   progress();
   return { tra: stats, noOt: s2 };
 }

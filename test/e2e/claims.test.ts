@@ -6,10 +6,13 @@
 // reverses), Qlib's GATs finds it and a GRU of the same size cannot. With the
 // structure switched off the edge is gone. Where concept peers carry the
 // signal, a model given their mean gains from it under cs_mse and not under
-// plain MSE (docs/papers.md, HIST).
+// plain MSE (docs/papers.md, HIST). On the regimes market TRA's optimal
+// transport keeps its predictors in use, and without it the routing
+// collapses (docs/papers.md, TRA).
 
 import { describe, expect, it } from 'vitest';
-import { conceptPeersMarket, crossStockMarket, market, trainOn } from '../../verify/claims.js';
+import { conceptPeersMarket, crossStockMarket, market, regimesMarket, trainOn } from '../../verify/claims.js';
+import { routerStats } from '../../verify/paper-claims.js';
 
 describe('planted structure: temporal', () => {
   it('GRU beats Linear on the temporal market, and finds nothing when it is off', async () => {
@@ -47,4 +50,18 @@ describe('planted structure: concept peers and the loss', () => {
     expect(bothCs.ic!).toBeGreaterThan(both.ic! + 0.02);
     expect(both.ic!).toBeLessThan(own.ic! + 0.01);
   }, 300_000);
+});
+
+describe('planted structure: regimes (TRA)', () => {
+  it("with optimal transport TRA's router keeps every predictor in use; without it the routing collapses onto one", async () => {
+    const m = regimesMarket(0.95);
+    const ot = await trainOn(m, 'tra_w10', 0, { keep: true });
+    const noOt = await trainOn(m, 'tra_w10_noot', 0, { keep: true });
+    const a = await routerStats(ot.predictions!, ot.marketPath!, 3);
+    const b = await routerStats(noOt.predictions!, noOt.marketPath!, 3);
+    const show = (u: number[]) => u.map((x) => x.toFixed(2)).join(' / ');
+    console.log(`regimes: TRA IC ${ot.ic?.toFixed(4)}, usage ${show(a.usage)}; without OT IC ${noOt.ic?.toFixed(4)}, usage ${show(b.usage)}`);
+    expect(Math.min(...a.usage)).toBeGreaterThan(0.1);
+    expect(Math.max(...b.usage)).toBeGreaterThan(0.95);
+  }, 600_000);
 });
