@@ -255,9 +255,11 @@ export const codes = {
   missingInput: def<{ name: S; fn: S }>('Q6051', 'error', (p) => `${p.fn} needs input ${p.name}, which the data does not provide`),
 
   // 62xx training
-  lossNotFinite: def<{ stage: S; epoch: N; step: N }>('Q6201', 'error',
+  lossNotFinite: def<{ stage: S; epoch: N; step: N; inputs?: S }>('Q6201', 'error',
     (p) => `the loss became NaN or infinite in stage ${p.stage}, epoch ${p.epoch}, step ${p.step}`,
-    () => 'lower the learning rate, clip gradients (clip: value(3)), or check the features for infinities'),
+    (p) => (p.inputs
+      ? `the batch's inputs hold NaN or infinite values: ${p.inputs}; fill them in the data block (fillna after cs_zscore, for example)`
+      : 'lower the learning rate, clip gradients (clip: value(3)), or check the features for infinities')),
   checkpointUnreadable: def<{ path: S; reason: S }>('Q6202', 'error', (p) => `cannot read checkpoint ${p.path}: ${p.reason}`),
   checkpointMismatch: def<{ path: S; what: S }>('Q6203', 'error', (p) => `checkpoint ${p.path} does not fit this model: ${p.what}`),
   emptySegment: def<{ segment: S; start: S; end: S }>('Q6204', 'error',

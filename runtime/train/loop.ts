@@ -202,6 +202,29 @@ function meanOf(vs: Float32Array[]): Float32Array {
   return out;
 }
 
+/**
+ * The model-side inputs of a batch that hold NaN or infinite values (features,
+ * fields, memory histories; labels and targets may be NaN by design: losses
+ * skip those rows), as `{ inputs: "x (360 of 21600)" }` for Q6201's hint, or
+ * nothing when all are finite.
+ */
+function nonFiniteInputs(feed: Feed, inputs: InputBinding[]): { inputs?: string } {
+  const checked = inputs.filter((b) => b.source.kind !== 'label' && b.source.kind !== 'target');
+  const found: string[] = [];
+  tf.tidy(() => {
+    const ts = feed.tensors(checked);
+    for (const b of checked) {
+      const t = ts[b.name];
+      if (!t || (t.dtype !== 'float32' && t.dtype !== 'int32')) continue;
+      const v = t.dataSync();
+      let bad = 0;
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) bad++;
+      if (bad) found.push(`${b.name} (${bad} of ${v.length})`);
+    }
+  });
+  return found.length ? { inputs: found.join(', ') } : {};
+}
+
 /** Store a call's memory writes (detached copies) for the batch's rows, then free them. */
 export function flushWrites(writes: Map<string, tf.Tensor>, feed: Feed, memory: MemoryStore | undefined, opts: { refresh?: boolean } = {}): void {
   for (const [name, t] of writes) {
@@ -411,7 +434,7 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
               const batch = feed.arrays?.(stage.objective.inputs);
               if (!batch) throw new DiagnosticError(diag('internalError', { what: 'a parallel stage got a batch without plain arrays' }));
               const loss = await pool.step(batch, mix(o.seed, si, epoch, stepNo));
-              if (!Number.isFinite(loss)) throw new DiagnosticError(diag('lossNotFinite', { stage: stage.name, epoch: epoch + 1, step: stepNo }));
+              if (!Number.isFinite(loss)) throw new DiagnosticError(diag('lossNotFinite', { stage: stage.name, epoch: epoch + 1, step: stepNo, ...nonFiniteInputs(feed, stage.objective.inputs) }));
               lossSum += loss;
               lossN++;
               progress.step({ stage: stage.name, epoch, epochs, step: stepNo, steps: stage.maxStepsPerEpoch ? Math.min(stage.maxStepsPerEpoch, nBatches) : nBatches, loss });
@@ -436,7 +459,7 @@ export async function trainStages(o: TrainOptions): Promise<TrainResult> {
             commitState(params, ctx.pendingState);
             flushWrites(ctx.writes, feed, data.memory);
             if (!Number.isFinite(loss) || !isFiniteArray(grads)) {
-              throw new DiagnosticError(diag('lossNotFinite', { stage: stage.name, epoch: epoch + 1, step: stepNo }));
+              throw new DiagnosticError(diag('lossNotFinite', { stage: stage.name, epoch: epoch + 1, step: stepNo, ...nonFiniteInputs(feed, stage.objective.inputs) }));
             }
             lossSum += loss;
             lossN++;

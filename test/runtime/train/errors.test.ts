@@ -91,6 +91,27 @@ describe('runtime diagnostics', () => {
     disposeParams(params);
   });
 
+  it('Q6201 names the inputs that hold NaN when the batch brought them', async () => {
+    const { plan, program } = compiled();
+    const hintOf = async (x: number): Promise<string> => {
+      const params = createParams(paramSpecs(program.entries.map((e) => program.functions[e]!)), 1);
+      try {
+        await trainStages({ plan, program, kernels, data: oneDayData(x), params, seed: 1 });
+      } catch (e) {
+        if (!(e instanceof DiagnosticError)) throw e;
+        expect(e.diagnostics[0]!.code).toBe('Q6201');
+        return e.diagnostics[0]!.hints?.join(' ') ?? '';
+      } finally {
+        disposeParams(params);
+      }
+      return 'no error';
+    };
+    const input = plan.stages[0]!.objective.inputs.find((b) => b.source.kind === 'features')!.name;
+    expect(await hintOf(NaN)).toContain(`inputs hold NaN or infinite values: ${input} (12 of 12)`);
+    // finite inputs that overflow: the learning-rate hint
+    expect(await hintOf(1e20)).toContain('lower the learning rate');
+  });
+
   it('Q6205: an init prefix with no parameters under it', async () => {
     const { plan, program } = compiled();
     const params = createParams(paramSpecs(program.entries.map((e) => program.functions[e]!)), 1);
