@@ -149,17 +149,15 @@ function dayFeed(cs: CrossSection, extra: Extra): Feed {
   const getKeys = (): RowKeys =>
     (keys ??= { inst: Int32Array.from(cs.instruments, (s) => extra.instIndex.get(s) ?? 0), day: new Int32Array(cs.instruments.length).fill(cs.dayIndex) });
   const rows: Rows = { rows: cs.instruments.length, features: cs.features, fields: cs.fields, label: cs.label, targets: cs.targets, mask: cs.mask, instruments: cs.instruments, day: cs.dayIndex, keys: getKeys };
+  const feedExtra = () => ({ step: extra.step(), epoch: extra.epoch, banks: extra.banks, ...(extra.graph ? { graph: extra.graph } : {}), ...(extra.memory ? { memory: extra.memory } : {}) });
   return {
     rows: cs.instruments.length,
     day: cs.day,
     instruments: cs.instruments,
     rawLabel: cs.rawLabel,
     keys: getKeys,
-    tensors: (bindings) => tensorsFor(rows, bindings, { step: extra.step(), epoch: extra.epoch, banks: extra.banks, ...(extra.graph ? { graph: extra.graph } : {}), ...(extra.memory ? { memory: extra.memory } : {}) }),
-    learnTensors: (bindings) => {
-      const learnRows: Rows = { ...rows, label: cs.learnLabel ?? cs.label, targets: cs.learnTargets ?? cs.targets };
-      return tensorsFor(learnRows, bindings, { step: extra.step(), epoch: extra.epoch, banks: extra.banks, ...(extra.graph ? { graph: extra.graph } : {}), ...(extra.memory ? { memory: extra.memory } : {}) });
-    },
+    tensors: (bindings) => tensorsFor(rows, bindings, feedExtra()),
+    learnTensors: (bindings) => tensorsFor({ ...rows, label: cs.learnLabel ?? cs.label, targets: cs.learnTargets ?? cs.targets }, bindings, feedExtra()),
   };
 }
 

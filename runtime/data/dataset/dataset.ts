@@ -298,29 +298,24 @@ export async function buildDataset(panel: Panel, spec: DatasetSpec, opts: Datase
     const n = rows.offsets[t + 1]! - off;
     const features: Record<string, Float32Array> = {};
     for (const name of setNames) features[name] = given ? given(name) : readers[name]!.day(t);
-    const keep = keepOf(segment).slice(off, off + n);
-    const lab = labelOf(segment).slice(off, off + n);
-    for (let r = 0; r < n; r++) if (!keep[r]) lab[r] = NaN;
+    const isLearn = learn.has(segment);
+    const keepAll = keepOf(segment);
+    const keep = keepAll.slice(off, off + n);
+    // the day's slice of a label or target column, NaN where `kept` drops the row
+    const cut = (col: Float32Array, kept: Uint8Array): Float32Array => {
+      const v = col.slice(off, off + n);
+      for (let r = 0; r < n; r++) if (!kept[off + r]) v[r] = NaN;
+      return v;
+    };
+    const lab = cut(labelOf(segment), keepAll);
     const fields: Record<string, Float32Array> = {};
     for (const [name, col] of extra) fields[name] = col.slice(off, off + n);
     const tgt: Record<string, Float32Array> = {};
-    for (const tg of targets) {
-      const v = (learn.has(segment) ? tg.processed : tg.raw).slice(off, off + n);
-      for (let r = 0; r < n; r++) if (!keep[r]) v[r] = NaN;
-      tgt[tg.name] = v;
-    }
+    for (const tg of targets) tgt[tg.name] = cut(isLearn ? tg.processed : tg.raw, keepAll);
     // The learn chain's view of an inference segment (the same arrays on a learn segment).
-    const isLearn = learn.has(segment);
-    const learnLab = isLearn ? lab : label.slice(off, off + n);
+    const learnLab = isLearn ? lab : cut(label, learnKeep);
     const learnTgt: Record<string, Float32Array> = isLearn ? tgt : {};
-    if (!isLearn) {
-      for (let r = 0; r < n; r++) if (!learnKeep[off + r]) learnLab[r] = NaN;
-      for (const tg of targets) {
-        const v = tg.processed.slice(off, off + n);
-        for (let r = 0; r < n; r++) if (!learnKeep[off + r]) v[r] = NaN;
-        learnTgt[tg.name] = v;
-      }
-    }
+    if (!isLearn) for (const tg of targets) learnTgt[tg.name] = cut(tg.processed, learnKeep);
     return {
       day: panel.days[t]!,
       dayIndex: t,

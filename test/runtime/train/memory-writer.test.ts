@@ -15,30 +15,7 @@ import { kernels } from '../../../runtime/ops/index.js';
 import { compileEntry, predictDays, type Feed, type TrainData } from '../../../runtime/train/loop.js';
 import { createMemoryStore, type MemoryStore } from '../../../runtime/train/memory.js';
 import { compileSource, errorsOf } from '../../helpers/compile.js';
-
-const SOURCE = `
-features one(window: 2) { A = Ref($close, lag) / $close }
-data d = demo(preset: "small") {
-  features one
-  label    Ref($close, -1) / $close - 1
-  segments train: 2008-01-01..2008-12-31, valid: 2009-01-01..2009-06-30, test: 2009-07-01..2009-12-31
-}
-memory errs: Float[K = 2] { per: sample, lag: 1 }
-model M(x: Float[N, T, F], hist: Float[N, W, K], K: Int = 2) -> (pred: Float[N], all: Float[N, K]) {
-  let all = x |> flatten((T, F), to: F) |> dense(K)
-  return (pred: mean(all, over: K) + mean(mean(hist, over: W), over: K), all: all)
-}
-loss l(out, y) {
-  write errs <- stop_grad((out.all - y) ^ 2)
-  return mse(out.pred, y)
-}
-strategy s {
-  data d
-  model M(K: 2)(x: d.x, hist: history(errs, 3))
-  loss l(pred, label)
-  train { epochs: 1, batch: days }
-}
-`;
+import { MEMORY_SOURCE } from '../../helpers/train.js';
 
 const I = 5;
 const DAYS = 4;
@@ -87,7 +64,7 @@ function testDays(memory: MemoryStore, withLearn: boolean): { data: TrainData; x
 
 describe('the memory writer on test days', () => {
   it('writes from the learn chain label, and predictions still carry the raw label', () => {
-    const c = compileSource(SOURCE);
+    const c = compileSource(MEMORY_SOURCE);
     expect(errorsOf(c)).toEqual([]);
     const plan = c.plans[0]!;
     const predict = compileEntry(c.optimized, plan.predict, kernels);

@@ -28,31 +28,7 @@ import { trainStages, type Feed, type TrainData } from '../../../runtime/train/l
 import { createMemoryStore, type MemoryStore } from '../../../runtime/train/memory.js';
 import { marketFile } from '../../../runtime/run.js';
 import { compileSource, errorsOf, ROOT } from '../../helpers/compile.js';
-
-const MEMORY_SOURCE = `
-features one(window: 2) { A = Ref($close, lag) / $close }
-data d = demo(preset: "small") {
-  features one
-  label    Ref($close, -1) / $close - 1
-  segments train: 2008-01-01..2008-12-31, valid: 2009-01-01..2009-06-30, test: 2009-07-01..2009-12-31
-}
-memory errs: Float[K = 2] { per: sample, lag: 1 }
-model M(x: Float[N, T, F], hist: Float[N, W, K], K: Int = 2) -> (pred: Float[N], all: Float[N, K]) {
-  let all = x |> flatten((T, F), to: F) |> dense(K)
-  let h = mean(hist, over: W) |> dense(K)
-  return (pred: mean(all + h, over: K), all: all)
-}
-loss l(out, y) {
-  write errs <- stop_grad((out.all - y) ^ 2)
-  return mse(out.pred, y)
-}
-strategy s {
-  data d
-  model M(K: 2)(x: d.x, hist: history(errs, 3))
-  loss l(pred, label)
-  train { optimizer: adam(lr: 0.05), epochs: 4, batch: days }
-}
-`;
+import { MEMORY_SOURCE } from '../../helpers/train.js';
 
 const I = 6;
 const DAYS = 20;
