@@ -9,6 +9,7 @@
 import { compileFiles } from '../compiler/pipeline.js';
 import { marketFile, runPlan } from '../runtime/run.js';
 import type { DayPrediction } from '../runtime/train/loop.js';
+import { conceptReadStats } from './reads.js';
 import { testHost } from '../test/helpers/compile.js';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,7 +31,7 @@ export function market(only: string[], effects = '', seed = 3): string {
   const eff = effects ? `, effects: { ${effects} }` : '';
   return `
 import stdlib.features { alpha360 }
-import stdlib.models { GRU, Linear, GATs, HIST, TRA, tra_oracle, tra_loss }
+import stdlib.models { GRU, Linear, GATs, HIST, HISTWithRead, TRA, tra_oracle, tra_loss }
 data m = demo(preset: "small", seed: ${seed}, only: [${only.map((o) => `"${o}"`).join(', ')}]${eff}) {
   universe csi300
   features alpha360
@@ -53,7 +54,7 @@ export const MODELS: Record<string, (epochs: number) => string> = {
   gru_days: (e) => `strategy gru_days { data m  model GRU(x: m.x)  ${TRAIN('days', e)} }`,
   linear: (e) => `strategy linear { data m  model Linear(x: flatten(m.x, (F, T), to: F))  ${TRAIN('samples(800)', e)} }`,
   gats: (e) => `strategy gats { data m  model GATs(x: m.x)  ${TRAIN('days', e)} }`,
-  hist: (e) => `strategy hist { data m  model HIST(x: m.x, C: concepts.matrix, cap: m.cap, live: concepts.live)  ${TRAIN('days', e)} }`,
+  hist: (e) => `strategy hist { data m  model HISTWithRead(x: m.x, C: concepts.matrix, cap: m.cap, live: concepts.live)  ${TRAIN('days', e)} }`,
   hist_nohidden: (e) => `strategy hist_nohidden { data m  model HIST(x: m.x, C: concepts.matrix, cap: m.cap, live: concepts.live, hidden: false)  ${TRAIN('days', e)} }`,
 };
 
@@ -106,7 +107,7 @@ MODELS['own_linear'] = (e) => `strategy own_linear { data m  model PeersLinear(x
 MODELS['peers_linear'] = (e) => `strategy peers_linear { data m  model PeersLinear(x: m.x, C: concepts.matrix)  ${TRAIN('days', e)} }`;
 MODELS['peers_linear_cs'] = (e) => `strategy peers_linear_cs { data m  model PeersLinear(x: m.x, C: concepts.matrix)  loss cs_mse(pred, label)  ${TRAIN('days', e)} }`;
 MODELS['gru_days_cs'] = (e) => `strategy gru_days_cs { data m  model GRU(x: m.x)  loss cs_mse(pred, label)  ${TRAIN('days', e)} }`;
-MODELS['hist_cs'] = (e) => `strategy hist_cs { data m  model HIST(x: m.x, C: concepts.matrix, cap: m.cap, live: concepts.live)  loss cs_mse(pred, label)  ${TRAIN('days', e)} }`;
+MODELS['hist_cs'] = (e) => `strategy hist_cs { data m  model HISTWithRead(x: m.x, C: concepts.matrix, cap: m.cap, live: concepts.live)  loss cs_mse(pred.pred, label)  ${TRAIN('days', e)} }`;
 MODELS['hist_own_cs'] = (e) => `strategy hist_own_cs { data m  model HISTOwn(x: m.x, C: concepts.matrix)  loss cs_mse(pred, label)  ${TRAIN('days', e)} }`;
 
 // TRA on the regimes market (docs/papers.md, TRA): small encoders (H 32, one
@@ -159,13 +160,20 @@ export async function trainOn(marketSrc: string, model: string, epochs: number, 
 }
 
 export async function runClaims(log: (s: string) => void, epochs = 4, rows: ClaimRow[] = [], progress: () => void = () => {}): Promise<ClaimRow[]> {
-  const run = async (claim: string, marketName: string, src: string, model: string, e = epochs) => {
+  const train = async (claim: string, marketName: string, src: string, model: string, e = epochs, keep = false) => {
     log(`claim: ${claim} — ${model} on ${marketName}`);
-    const r = await trainOn(src, model, e);
-    const row: ClaimRow = { claim, market: marketName, model, ...r };
+    const r = await trainOn(src, model, e, { keep });
+    const row: ClaimRow = { claim, market: marketName, model, ic: r.ic, rankIc: r.rankIc };
     rows.push(row);
     progress();
-    return row;
+    return { row, r };
+  };
+  const run = async (claim: string, marketName: string, src: string, model: string, e = epochs) => (await train(claim, marketName, src, model, e)).row;
+  // what HIST's concept read put on each stock's own concepts (verify/reads.ts)
+  const read = async (r: Trained, marketName: string, model: string) => {
+    const s = await conceptReadStats(r.predictions!, r.marketPath!);
+    rows.push({ claim: `HIST's read: weight on a stock's own concepts ${s.own.toFixed(3)} (uniform ${s.uniform.toFixed(3)}; largest weight ${s.max.toFixed(3)})`, market: marketName, model, ic: null, rankIc: null, holds: s.own > 1.5 * s.uniform });
+    progress();
   };
   // GRU > Linear where temporal structure is planted; the gain goes when it is off.
   const t = market(['temporal']);
@@ -177,8 +185,9 @@ export async function runClaims(log: (s: string) => void, epochs = 4, rows: Clai
   // HIST > GRU on concepts + hidden clusters; each ablation loses IC.
   const h = market(['concepts', 'hidden', 'momentum'], '', 5);
   const g = await run('HIST > GRU (concepts, hidden)', 'concepts+hidden', h, 'gru_days');
-  const hist = await run('HIST > GRU (concepts, hidden)', 'concepts+hidden', h, 'hist');
+  const { row: hist, r: histRun } = await train('HIST > GRU (concepts, hidden)', 'concepts+hidden', h, 'hist', epochs, true);
   hist.holds = (hist.ic ?? 0) > (g.ic ?? 0);
+  await read(histRun, 'concepts+hidden', 'hist');
   const nh = await run('HIST without hidden concepts loses IC', 'concepts+hidden', h, 'hist_nohidden');
   nh.holds = (nh.ic ?? 0) < (hist.ic ?? 0);
   const sh = await run('HIST with shuffled concepts loses IC', 'concepts shuffled', market(['concepts', 'hidden', 'momentum'], 'concepts: { shuffle: true }', 5), 'hist');
@@ -192,8 +201,9 @@ export async function runClaims(log: (s: string) => void, epochs = 4, rows: Clai
     const bothCs = await run('linear: the concept peers help under cs_mse, not under MSE', 'concepts amp 0.75', cp, 'peers_linear_cs', 10);
     bothCs.holds = (bothCs.ic ?? 0) > Math.max(own.ic ?? 0, both.ic ?? 0) + 0.02;
     const g = await run('HIST > GRU under cs_mse', 'concepts amp 0.75', cp, 'gru_days_cs', e);
-    const hs = await run('HIST > GRU under cs_mse', 'concepts amp 0.75', cp, 'hist_cs', e);
+    const { row: hs, r: hsRun } = await train('HIST > GRU under cs_mse', 'concepts amp 0.75', cp, 'hist_cs', e, true);
     hs.holds = (hs.ic ?? 0) > (g.ic ?? 0);
+    await read(hsRun, 'concepts amp 0.75', 'hist_cs');
     const ho = await run('upper bound: HIST head reading the own membership (not HIST)', 'concepts amp 0.75', cp, 'hist_own_cs', e);
     ho.holds = (ho.ic ?? 0) > (g.ic ?? 0) + 0.01;
   }

@@ -12,6 +12,7 @@ import { closeMarket, openMarket, queryRows } from '../runtime/data/db.js';
 import { pearson } from '../runtime/eval/stats.js';
 import type { DayPrediction } from '../runtime/train/loop.js';
 import { join, relative } from 'node:path';
+import { retrievalStats } from './reads.js';
 import { MODELS, market, regimesMarket, trainOn, type ClaimRow, type Trained } from './claims.js';
 
 const root = join(import.meta.dirname, '..');
@@ -51,6 +52,13 @@ export function igmtfStrategy(o: PaperOptions): string {
 
 export function lstmDaysStrategy(o: PaperOptions): string {
   return `strategy lstm { data m  model LSTM(x: m.x)  train { ${train(o, ', batch: days')} } }`;
+}
+
+/** The train segment's bounds: the claim market's, or the `segments` override's. */
+export function trainSegment(o: PaperOptions): [string, string] {
+  const m = /train:\s*(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})/.exec(o.segments ?? 'train: 2008-01-01..2009-06-30');
+  if (!m) throw new Error(`no train segment in ${o.segments}`);
+  return [m[1]!, m[2]!];
 }
 
 /** The claim market: verify/claims.ts's, plus ADD's market-state target, the paper models' imports and memories. */
@@ -259,9 +267,14 @@ export async function traClaims(o: PaperOptions, rows: ClaimRow[], log: Log = ()
 export async function igmtfClaims(o: PaperOptions, rows: ClaimRow[], log: Log = () => {}, progress: () => void = () => {}): Promise<{ gain: number; shuffledGain: number }> {
   const on = paperMarket(['dayTypes'], '', 3, o.segments);
   const off = paperMarket(['dayTypes'], 'dayTypes: { shuffle: true }', 3, o.segments);
-  const ig = await run(rows, log, progress, 'IGMTF > LSTM (day types)', 'dayTypes', on, 'igmtf', igmtfStrategy(o));
+  const ig = await run(rows, log, progress, 'IGMTF > LSTM (day types)', 'dayTypes', on, 'igmtf', igmtfStrategy(o), true);
   const ls = await run(rows, log, progress, 'IGMTF > LSTM (day types)', 'dayTypes', on, 'lstm', lstmDaysStrategy(o));
   const gain = (ig.r.ic ?? 0) - (ls.r.ic ?? 0);
+  // what the retrieval needs: days of today's type among the retrieved ones
+  const [start, end] = trainSegment(o);
+  const ret = await retrievalStats(ig.r.predictions!, ig.r.marketPath!, start, end);
+  rows.push({ claim: `IGMTF's retrieved days sharing today's type: ${ret.same.toFixed(3)} (chance ${ret.chance.toFixed(3)})`, market: 'dayTypes', model: 'igmtf', ic: null, rankIc: null, holds: ret.same > ret.chance + 0.1 });
+  progress();
   const igS = await run(rows, log, progress, 'IGMTF gain gone (day types shuffled)', 'dayTypes shuffled', off, 'igmtf', igmtfStrategy(o));
   const lsS = await run(rows, log, progress, 'IGMTF gain gone (day types shuffled)', 'dayTypes shuffled', off, 'lstm', lstmDaysStrategy(o));
   const shuffledGain = (igS.r.ic ?? 0) - (lsS.r.ic ?? 0);
