@@ -100,8 +100,11 @@ export function evalName(ctx: Ctx, sc: Scope, name: string, span: Span): Value {
   const v = sc.hooks.name?.(name, span, sc) ?? declValue(ctx, sc.module, name, span);
   // A schedule is its expression, evaluated where it is used (it reads `step`).
   if (v?.k === 'decl' && v.decl.kind === 'ScheduleDecl') return evalExpr(ctx, { ...moduleScope(ctx, v.module, sc.fn, sc.hooks), inLoss: sc.inLoss }, v.decl.value);
-  if (v) return v;
   const op = lookupOp(name);
+  // A strategy is never a value in an expression: `strategy gru { ... }` does
+  // not hide the gru layer from the models beside it.
+  if (op && v?.k === 'decl' && v.decl.kind === 'StrategyDecl') return { k: 'op', op };
+  if (v) return v;
   if (op) return { k: 'op', op };
   if (name in CONSTANTS) return num(CONSTANTS[name]!, false);
   if (name === 'stack') return { k: 'builtin', name, span };

@@ -10,6 +10,7 @@ import { marketFile } from '../../runtime/run.js';
 import type { DayPrediction } from '../../runtime/train/loop.js';
 import { addStrategy, gruStrategy, hybridStrategy, igmtfStrategy, lstmDaysStrategy, marketStateAccuracy, paperMarket, routerStats, transformerStrategy, traStrategy } from '../../verify/paper-claims.js';
 import { compileSource, ROOT } from '../helpers/compile.js';
+import { conceptPeersMarket, MODELS } from '../../verify/claims.js';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 
@@ -33,6 +34,15 @@ describe('paper claim strategies', () => {
   for (const [name, market, strategy] of cases) {
     it(`${name} compiles on its claim market`, () => {
       const c = compile(market + strategy);
+      expect(c.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
+      expect(c.plans).toHaveLength(1);
+    });
+  }
+  // verify/claims.ts's models (HIST's with its read, the peers' probes, TRA's windows, …)
+  const everything = conceptPeersMarket() + 'memory errors1: Float[K = 1] { per: sample, lag: 1 }\n';
+  for (const name of Object.keys(MODELS)) {
+    it(`verify/claims.ts's ${name} compiles`, () => {
+      const c = compile(everything + MODELS[name]!(2));
       expect(c.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
       expect(c.plans).toHaveLength(1);
     });
