@@ -8,11 +8,10 @@
 // Every claim is a comparison of test-segment numbers measured here, in one
 // process, on one market; nothing is read from a file of expected values.
 
-import { closeMarket, openMarket, queryRows } from '../runtime/data/db.js';
 import { pearson } from '../runtime/eval/stats.js';
 import type { DayPrediction } from '../runtime/train/loop.js';
 import { join, relative } from 'node:path';
-import { retrievalStats } from './reads.js';
+import { marketRows, retrievalStats } from './reads.js';
 import { MODELS, market, regimesMarket, trainOn, type ClaimRow, type Trained } from './claims.js';
 
 const root = join(import.meta.dirname, '..');
@@ -133,15 +132,9 @@ function bestMatch(conf: number[][], total: number): number {
  * the agreement with shifted regimes.
  */
 export async function routerStats(preds: DayPrediction[], marketPath: string, K: number): Promise<RouterStats> {
-  const db = await openMarket(marketPath);
-  let cluster: Map<string, number>;
-  let regime: Map<string, number>;
-  try {
-    cluster = new Map((await queryRows(db, 'SELECT stock, cluster FROM truth_hidden_cluster')).map((x) => [String(x['stock']), Number(x['cluster'])]));
-    regime = new Map((await queryRows(db, 'SELECT CAST(day AS VARCHAR) AS day, grp, regime FROM truth_regime')).map((x) => [`${x['day']}|${x['grp']}`, Number(x['regime'])]));
-  } finally {
-    closeMarket(db);
-  }
+  const [clusters, regimes] = await marketRows(marketPath, 'SELECT stock, cluster FROM truth_hidden_cluster', 'SELECT CAST(day AS VARCHAR) AS day, grp, regime FROM truth_regime');
+  const cluster = new Map(clusters!.map((x) => [String(x['stock']), Number(x['cluster'])]));
+  const regime = new Map(regimes!.map((x) => [`${x['day']}|${x['grp']}`, Number(x['regime'])]));
   const usage = new Array<number>(K).fill(0);
   const routes: { day: number; grp: number; route: number }[] = [];
   // per regime: each predictor's outputs and the labels beside them

@@ -8,6 +8,18 @@
 import { closeMarket, openMarket, queryRows } from '../runtime/data/db.js';
 import type { DayPrediction } from '../runtime/train/loop.js';
 
+/** The rows of each query against a generated market's file (opened read-only for them, then closed). */
+export async function marketRows(marketPath: string, ...sqls: string[]): Promise<Record<string, unknown>[][]> {
+  const db = await openMarket(marketPath);
+  try {
+    const out: Record<string, unknown>[][] = [];
+    for (const sql of sqls) out.push(await queryRows(db, sql));
+    return out;
+  } finally {
+    closeMarket(db);
+  }
+}
+
 export interface ConceptRead {
   /** mean over stock-days of the weight on the stock's own (listed) concepts */
   own: number;
@@ -24,13 +36,7 @@ export interface ConceptRead {
  * them.
  */
 export async function conceptReadStats(preds: DayPrediction[], marketPath: string, field = 'read'): Promise<ConceptRead> {
-  const db = await openMarket(marketPath);
-  let rows: Record<string, unknown>[];
-  try {
-    rows = await queryRows(db, 'SELECT stock, concept FROM concepts');
-  } finally {
-    closeMarket(db);
-  }
+  const [rows] = await marketRows(marketPath, 'SELECT stock, concept FROM concepts');
   const own = new Map<string, Set<string>>();
   for (const r of rows) {
     const s = String(r['stock']);
@@ -79,13 +85,7 @@ export interface DayRetrieval {
  * written); position y is the y-th of them.
  */
 export async function retrievalStats(preds: DayPrediction[], marketPath: string, trainStart: string, trainEnd: string, field = 'days'): Promise<DayRetrieval> {
-  const db = await openMarket(marketPath);
-  let rows: Record<string, unknown>[];
-  try {
-    rows = await queryRows(db, 'SELECT CAST(day AS VARCHAR) AS day, day_type FROM truth_day_type ORDER BY day');
-  } finally {
-    closeMarket(db);
-  }
+  const [rows] = await marketRows(marketPath, 'SELECT CAST(day AS VARCHAR) AS day, day_type FROM truth_day_type ORDER BY day');
   const typeOf = new Map(rows.map((r) => [String(r['day']), Number(r['day_type'])]));
   const bank = rows.filter((r) => String(r['day']) >= trainStart && String(r['day']) <= trainEnd).map((r) => Number(r['day_type']));
   const freq = new Map<number, number>();

@@ -5,17 +5,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { compileSource, errorsOf } from '../helpers/compile.js';
+import { market } from '../../verify/claims.js';
 
-const program = (strategy: string, call: string) => `
-import stdlib.features { alpha360 }
-data m = demo(preset: "small", only: ["temporal"]) {
-  universe csi300
-  features alpha360
-  label    Ref($close, -1) / $close - 1
-  process  features: [robust_zscore(clip: 3, fit: "train"), fillna(0)]
-           label:    [dropna, cs_rank]
-  segments train: 2008-01-01..2009-06-30, valid: 2009-07-01..2009-12-31, test: 2010-01-01..2010-12-31
-}
+// the claim market (a small demo data block `m`), a model calling `call`, a strategy named `strategy`
+const program = (strategy: string, call: string) => `${market(['temporal'])}
 model M(x: Float[N, T, F]) -> Float[N] {
   return x |> ${call} |> last(over: T) |> dense(1) |> squeeze
 }

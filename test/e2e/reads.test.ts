@@ -4,11 +4,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { closeMarket, openMarket, queryRows } from '../../runtime/data/db.js';
 import { marketFile } from '../../runtime/run.js';
 import type { DayPrediction } from '../../runtime/train/loop.js';
 import { igmtfStrategy, lstmDaysStrategy, paperMarket, trainSegment } from '../../verify/paper-claims.js';
-import { conceptReadStats, retrievalStats } from '../../verify/reads.js';
+import { conceptReadStats, marketRows, retrievalStats } from '../../verify/reads.js';
 import { compileSource, ROOT } from '../helpers/compile.js';
 
 const marketOf = async (src: string) => marketFile(compileSource(src, { name: 'reads' }).plans[0]!, join(ROOT, '.quiver'), () => {});
@@ -18,13 +17,11 @@ const day = (d: string, instruments: string[], outputs: Record<string, Float32Ar
 describe("HIST's concept read", () => {
   it('scores a read on the own concepts 1, a uniform one the uniform share, one off the own concepts 0', async () => {
     const path = await marketOf(paperMarket(['concepts']) + lstmDaysStrategy({ epochs: 1 }));
-    const db = await openMarket(path);
-    const rows = await queryRows(db, 'SELECT stock, concept FROM concepts');
-    closeMarket(db);
-    const concepts = [...new Set(rows.map((r) => String(r['concept'])))].sort();
+    const [rows] = await marketRows(path, 'SELECT stock, concept FROM concepts');
+    const concepts = [...new Set(rows!.map((r) => String(r['concept'])))].sort();
     const M = concepts.length;
-    const stocks = [...new Set(rows.map((r) => String(r['stock'])))].slice(0, 10);
-    const own = (s: string) => new Set(rows.filter((r) => String(r['stock']) === s).map((r) => String(r['concept'])));
+    const stocks = [...new Set(rows!.map((r) => String(r['stock'])))].slice(0, 10);
+    const own = (s: string) => new Set(rows!.filter((r) => String(r['stock']) === s).map((r) => String(r['concept'])));
     const build = (w: (s: string, c: string) => number) => {
       const G = new Float32Array(stocks.length * M);
       stocks.forEach((s, i) => {
@@ -51,12 +48,10 @@ describe("IGMTF's day retrieval", () => {
   it("scores days of today's type 1, days of another type 0, type-blind picks about chance; padding is skipped", async () => {
     const o = { epochs: 1 };
     const path = await marketOf(paperMarket(['dayTypes']) + igmtfStrategy(o));
-    const db = await openMarket(path);
-    const rows = await queryRows(db, 'SELECT CAST(day AS VARCHAR) AS day, day_type FROM truth_day_type ORDER BY day');
-    closeMarket(db);
+    const [rows] = await marketRows(path, 'SELECT CAST(day AS VARCHAR) AS day, day_type FROM truth_day_type ORDER BY day');
     const [start, end] = trainSegment(o);
-    const bank = rows.filter((r) => String(r['day']) >= start && String(r['day']) <= end).map((r) => Number(r['day_type']));
-    const test = rows.filter((r) => String(r['day']) >= '2010-01-01').slice(0, 60);
+    const bank = rows!.filter((r) => String(r['day']) >= start && String(r['day']) <= end).map((r) => Number(r['day_type']));
+    const test = rows!.filter((r) => String(r['day']) >= '2010-01-01').slice(0, 60);
     const picks = (choose: (t: number, k: number) => number) =>
       test.map((r, k) => day(String(r['day']), ['a'], { days: Float32Array.from({ length: 10 }, (_, j) => choose(Number(r['day_type']), k * 10 + j)) }));
     const ofType = (t: number, k: number, same: boolean) => {
